@@ -1,0 +1,1 @@
+//! lvs.cf toolkit (under construction).
