@@ -1,6 +1,6 @@
 //! The `ipvsadm -Sn` (save, numeric) text form of a table.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use crate::table::{Destination, ForwardingMethod, Netmask, Service, SocketText, Table, TunnelType};
 
@@ -15,72 +15,77 @@ impl Table {
     pub fn to_rules(&self) -> String {
         let mut out = String::new();
         for service in &self.services {
-            service_rule(&mut out, service);
+            // Writing to a String cannot fail.
+            let _ = writeln!(out, "-A {}{}", service.key, ServiceOptions(service));
             for dest in &service.destinations {
-                destination_rule(&mut out, service, dest);
+                let _ = writeln!(
+                    out,
+                    "-a {} -r {}{}",
+                    service.key,
+                    SocketText(dest.addr, dest.port),
+                    DestinationOptions(dest)
+                );
             }
         }
         out
     }
 }
 
-fn service_rule(out: &mut String, service: &Service) {
-    // Writing to a String cannot fail.
-    let _ = write!(out, "-A {} -s {}", service.key, service.scheduler);
-    if let Some(p) = &service.persistence {
-        let _ = write!(out, " -p {}", p.timeout);
-        match p.netmask {
-            _ if p.netmask.is_host() => {}
-            Netmask::V4(mask) => {
-                let _ = write!(out, " -M {mask}");
-            }
-            Netmask::V6Prefix(len) => {
-                let _ = write!(out, " -M {len}");
+/// The options of an `-A`/`-E` line after the service: ` -s wlc -p 300 ...`.
+pub(crate) struct ServiceOptions<'a>(pub &'a Service);
+
+impl fmt::Display for ServiceOptions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let service = self.0;
+        write!(f, " -s {}", service.scheduler)?;
+        if let Some(p) = &service.persistence {
+            write!(f, " -p {}", p.timeout)?;
+            match p.netmask {
+                _ if p.netmask.is_host() => {}
+                Netmask::V4(mask) => write!(f, " -M {mask}")?,
+                Netmask::V6Prefix(len) => write!(f, " -M {len}")?,
             }
         }
+        if let Some(pe) = &service.pe_name {
+            write!(f, " --pe {pe}")?;
+        }
+        if service.flags & ONE_PACKET != 0 {
+            f.write_str(" -o")?;
+        }
+        let sched: Vec<&str> =
+            SCHED_FLAGS.iter().filter(|(bit, _)| service.flags & bit != 0).map(|(_, name)| *name).collect();
+        if !sched.is_empty() {
+            write!(f, " -b {}", sched.join(","))?;
+        }
+        Ok(())
     }
-    if let Some(pe) = &service.pe_name {
-        let _ = write!(out, " --pe {pe}");
-    }
-    if service.flags & ONE_PACKET != 0 {
-        out.push_str(" -o");
-    }
-    let sched: Vec<&str> =
-        SCHED_FLAGS.iter().filter(|(bit, _)| service.flags & bit != 0).map(|(_, name)| *name).collect();
-    if !sched.is_empty() {
-        let _ = write!(out, " -b {}", sched.join(","));
-    }
-    out.push('\n');
 }
 
-fn destination_rule(out: &mut String, service: &Service, dest: &Destination) {
-    let _ = write!(
-        out,
-        "-a {} -r {} {} -w {}",
-        service.key,
-        SocketText(dest.addr, dest.port),
-        dest.forwarding.switch(),
-        dest.weight
-    );
-    // Current ipvsadm names the tunnel type of every tunnelled server.
-    if let ForwardingMethod::Tunnel(kind) = dest.forwarding {
-        match kind {
-            TunnelType::Ipip => out.push_str(" --tun-type ipip"),
-            TunnelType::Gue { port, flags } => {
-                let _ = write!(out, " --tun-type gue --tun-port {port} {}", checksum_option(flags));
-            }
-            TunnelType::Gre { flags } => {
-                let _ = write!(out, " --tun-type gre {}", checksum_option(flags));
+/// The options of an `-a`/`-e` line after the real server: ` -m -w 1 ...`.
+pub(crate) struct DestinationOptions<'a>(pub &'a Destination);
+
+impl fmt::Display for DestinationOptions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dest = self.0;
+        write!(f, " {} -w {}", dest.forwarding.switch(), dest.weight)?;
+        // Current ipvsadm names the tunnel type of every tunnelled server.
+        if let ForwardingMethod::Tunnel(kind) = dest.forwarding {
+            match kind {
+                TunnelType::Ipip => f.write_str(" --tun-type ipip")?,
+                TunnelType::Gue { port, flags } => {
+                    write!(f, " --tun-type gue --tun-port {port} {}", checksum_option(flags))?
+                }
+                TunnelType::Gre { flags } => write!(f, " --tun-type gre {}", checksum_option(flags))?,
             }
         }
+        if dest.upper_threshold != 0 {
+            write!(f, " -x {}", dest.upper_threshold)?;
+        }
+        if dest.lower_threshold != 0 {
+            write!(f, " -y {}", dest.lower_threshold)?;
+        }
+        Ok(())
     }
-    if dest.upper_threshold != 0 {
-        let _ = write!(out, " -x {}", dest.upper_threshold);
-    }
-    if dest.lower_threshold != 0 {
-        let _ = write!(out, " -y {}", dest.lower_threshold);
-    }
-    out.push('\n');
 }
 
 fn checksum_option(flags: u16) -> &'static str {

@@ -25,7 +25,7 @@ impl Table {
     #[must_use]
     pub fn sorted(&self) -> Table {
         let mut services = self.services.clone();
-        services.sort_by(|a, b| a.key.cmp(&b.key));
+        services.sort_by_key(|s| s.key);
         for s in &mut services {
             s.destinations.sort_by_key(|d| (d.addr, d.port));
         }
