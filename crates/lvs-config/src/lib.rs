@@ -46,5 +46,6 @@ pub use model::{
 pub use parse::{
     GLOBAL_KEYWORDS, ORIGINAL_SCHEDULERS, Parsed, SERVER_KEYWORDS, VIRTUAL_KEYWORDS, parse, parse_with,
 };
+pub use syntax::BlockKind;
 pub use values::{BuiltinResolver, Resolver, ValueError, inet_aton};
 pub use write::{token, write};
