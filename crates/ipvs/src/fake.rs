@@ -186,3 +186,92 @@ impl IpvsKernel for FakeKernel {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use super::*;
+    use crate::table::{ForwardingMethod, ServiceKey};
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("test address")
+    }
+
+    fn key() -> ServiceKey {
+        ServiceKey::tcp(ip("192.0.2.1"), 80)
+    }
+
+    fn add_dest() -> Op {
+        Op::AddDestination(key(), Destination::new(ip("10.0.0.1"), 80, ForwardingMethod::Masquerade, 1))
+    }
+
+    #[test]
+    fn kernel_errors_and_messages() {
+        let mut k = FakeKernel::default();
+        let ops = [
+            add_dest(),
+            Op::AddService(Service::new(key(), Scheduler::Wlc)),
+            Op::AddService(Service::new(key(), Scheduler::Rr)),
+            add_dest(),
+            add_dest(),
+            Op::DeleteDestination { service: key(), addr: ip("10.0.0.9"), port: 80 },
+            Op::AddService(Service::new(ServiceKey::fwmark(1), Scheduler::Other("nope".into()))),
+        ];
+        let report = k.apply(&ops).expect("apply");
+        let failures: Vec<String> = report.failures.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            failures,
+            [
+                "-a -t 192.0.2.1:80 -r 10.0.0.1:80: No such process",
+                "-A -t 192.0.2.1:80: File exists",
+                "-a -t 192.0.2.1:80 -r 10.0.0.1:80: File exists",
+                "-d -t 192.0.2.1:80 -r 10.0.0.9:80: No such file or directory",
+                "-A -f 1: No such file or directory",
+            ]
+        );
+        assert_eq!(report.failures.iter().map(|f| f.index).collect::<Vec<_>>(), [0, 2, 4, 5, 6]);
+        assert_eq!(k.table().entry_count(), 2);
+        let err = report.into_result().expect_err("failed");
+        assert_eq!(err.to_string(), "-a -t 192.0.2.1:80 -r 10.0.0.1:80: No such process");
+    }
+
+    #[test]
+    fn fails_the_nth_operation_on_request() {
+        let mut k = FakeKernel::default();
+        k.fail_op(1, Errno::EPERM);
+        let ops = [Op::AddService(Service::new(key(), Scheduler::Wlc)), add_dest()];
+        let report = k.apply(&ops).expect("apply");
+        assert_eq!(report.failures.len(), 1);
+        assert_eq!(
+            report.failures[0].to_string(),
+            "-a -t 192.0.2.1:80 -r 10.0.0.1:80: Operation not permitted"
+        );
+        // Counting spans calls: op 1 was consumed; the retry succeeds.
+        assert!(k.apply(&ops[1..]).expect("apply").is_success());
+        assert_eq!(k.log().len(), 2);
+    }
+
+    #[test]
+    fn thresholds_timeouts_and_daemons() {
+        let mut k = FakeKernel::default();
+        let mut d = Destination::new(ip("10.0.0.1"), 80, ForwardingMethod::Masquerade, 1);
+        d.lower_threshold = 5;
+        let ops = [Op::AddService(Service::new(key(), Scheduler::Wlc)), Op::AddDestination(key(), d)];
+        assert_eq!(k.apply(&ops).expect("apply").failures[0].errno, Errno::ERANGE);
+
+        k.set_timeouts(&Timeouts { tcp: 0, tcp_fin: 30, udp: 0 }).expect("set");
+        assert_eq!(k.timeouts().expect("get"), Timeouts { tcp: 900, tcp_fin: 30, udp: 300 });
+
+        let master = SyncDaemon { state: DaemonState::Master, interface: "eth0".into(), sync_id: 1 };
+        k.start_daemon(&master).expect("start");
+        let err = k.start_daemon(&master).expect_err("twice");
+        assert_eq!(err.to_string(), "--start-daemon master --mcast-interface eth0 --syncid 1: File exists");
+        assert_eq!(k.daemons().expect("list"), vec![master]);
+        k.stop_daemon(DaemonState::Master).expect("stop");
+        let err = k.stop_daemon(DaemonState::Master).expect_err("not running");
+        assert_eq!(err.to_string(), "--stop-daemon master: No such process");
+        k.flush().expect("flush");
+        assert!(k.snapshot().expect("snapshot").services.is_empty());
+    }
+}

@@ -200,3 +200,6 @@ pub fn plan(desired: &Table, actual: &Table) -> Vec<Op> {
 fn without_destinations(service: &Service) -> Service {
     Service { destinations: Vec::new(), ..service.clone() }
 }
+
+#[cfg(test)]
+mod tests;

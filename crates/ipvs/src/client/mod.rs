@@ -296,3 +296,6 @@ impl<T: Transport> IpvsKernel for Client<T> {
         self.simple(request::del_daemon(state), &stop_daemon_text(state))
     }
 }
+
+#[cfg(test)]
+mod tests;
