@@ -3,7 +3,8 @@
 //! It answers like the kernel (`ip_vs_ctl.c`): adding an existing service or
 //! real server is `EEXIST`, a missing service is `ESRCH`, a missing real
 //! server or unknown scheduler/PE is `ENOENT`, a lower threshold above the
-//! upper one is `ERANGE`. It can also be told to refuse the Nth operation.
+//! upper one is `ERANGE`, a weight above `i32::MAX` is `EINVAL`. It can also be
+//! told to refuse the Nth operation.
 
 use crate::error::{Errno, IpvsError};
 use crate::kernel::{ApplyReport, IpvsKernel, OpFailure};
@@ -117,6 +118,10 @@ fn check_service(service: &Service) -> Result<(), Errno> {
 }
 
 fn check_destination(dest: &Destination) -> Result<(), Errno> {
+    // The kernel keeps the weight in an int and refuses negative ones.
+    if i32::try_from(dest.weight).is_err() {
+        return Err(Errno::EINVAL);
+    }
     if dest.lower_threshold > dest.upper_threshold {
         return Err(Errno::ERANGE);
     }
