@@ -73,10 +73,10 @@ pub fn desired_table(config: &Config) -> Table {
             continue;
         }
         for s in v.active_servers() {
-            if let Some(d) = destination(config.network, v, s) {
-                if svc.destination(d.addr, d.port).is_none() {
-                    svc.destinations.push(d);
-                }
+            if let Some(d) = destination(config.network, v, s)
+                && svc.destination(d.addr, d.port).is_none()
+            {
+                svc.destinations.push(d);
             }
         }
         table.services.push(svc);

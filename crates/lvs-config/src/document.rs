@@ -210,7 +210,7 @@ impl Document {
             return Ok(());
         }
         let boundary = l.first_block.unwrap_or(usize::MAX);
-        let after = match (l.directives.iter().filter(|d| d.1 < boundary).last(), scope) {
+        let after = match (l.directives.iter().rfind(|d| d.1 < boundary), scope) {
             (Some(d), _) => d.1,
             (None, Scope::Global) => l.first_block.map_or(self.lines.len(), |b| b - 1),
             (None, _) => l.header,

@@ -22,16 +22,16 @@ pub(crate) fn check(config: &Config, origins: &Origins, src: &str) -> Vec<Diagno
             continue;
         }
         virtual_service(config, v, origin, &mut out);
-        if let Some(key) = desired::service_key(v) {
-            if let Some((other, line)) = identities.insert(key, (&v.name, origin.header)) {
-                out.push(Diagnostic::semantic_error(
-                    origin.header,
-                    format!(
-                        "active virtual services `{other}` (line {line}) and `{}` are the same IPVS service ({key})",
-                        v.name
-                    ),
-                ));
-            }
+        if let Some(key) = desired::service_key(v)
+            && let Some((other, line)) = identities.insert(key, (&v.name, origin.header))
+        {
+            out.push(Diagnostic::semantic_error(
+                origin.header,
+                format!(
+                    "active virtual services `{other}` (line {line}) and `{}` are the same IPVS service ({key})",
+                    v.name
+                ),
+            ));
         }
         if let Some(a) = &v.address {
             let line = origin.line_of("address");

@@ -22,7 +22,11 @@ pub(crate) fn run(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> anyh
         plural(servers),
     );
     if !c.failover_services.is_empty() {
-        summary.push_str(&format!(", {} failover service{}", c.failover_services.len(), plural(c.failover_services.len())));
+        summary.push_str(&format!(
+            ", {} failover service{}",
+            c.failover_services.len(),
+            plural(c.failover_services.len())
+        ));
     }
     summary.push_str(&format!(", {warnings} warning{}", plural(warnings)));
     writeln!(out, "{summary}")?;

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use lvs_config::{DEFAULT_PATH, Loaded, SystemResolver};
 
+pub mod apply;
 mod check;
 mod show;
 
@@ -39,6 +40,52 @@ pub enum Command {
         #[arg(long)]
         rules: bool,
     },
+    /// Make the kernel's IPVS table (and timeouts) equal to what the file
+    /// asks for, changing only what differs; ends with `N changes`.
+    Apply {
+        /// The configuration file.
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Print the operations (as ipvsadm commands) without performing them.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print each operation performed.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Start, stop or list the IPVS connection sync daemon, with the
+    /// interface and id of `syncd_iface` / `syncd_id`.
+    Syncd {
+        /// The configuration file.
+        #[command(flatten)]
+        config: ConfigArg,
+        /// What to do.
+        #[arg(value_enum)]
+        action: SyncdAction,
+        /// Which daemon (not needed for `status`).
+        #[arg(value_enum)]
+        state: Option<SyncdState>,
+    },
+}
+
+/// `lvsctl syncd` actions.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SyncdAction {
+    /// `ipvsadm --start-daemon STATE --mcast-interface IF --syncid ID`
+    Start,
+    /// `ipvsadm --stop-daemon STATE`
+    Stop,
+    /// `ipvsadm -L --daemon`
+    Status,
+}
+
+/// `master` or `backup`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SyncdState {
+    /// Sends connection state.
+    Master,
+    /// Receives connection state.
+    Backup,
 }
 
 /// `-c FILE`, as every Piranha daemon takes it.
@@ -55,6 +102,13 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let result = match &cli.command {
         Command::Check(c) => check::run(&c.config, out, err),
         Command::Show { config, rules } => show::run(&config.config, *rules, out, err),
+        Command::Apply { config, dry_run, verbose } => {
+            let options = apply::ApplyOptions { dry_run: *dry_run, verbose: *verbose };
+            with_kernel(&config.config, err, |kernel, c, err| apply::apply(kernel, c, options, out, err))
+        }
+        Command::Syncd { config, action, state } => {
+            with_kernel(&config.config, err, |kernel, c, _| syncd(kernel, c, *action, *state, out))
+        }
     };
     match result {
         Ok(code) => code,
@@ -83,4 +137,41 @@ pub(crate) fn load(path: &std::path::Path, err: &mut dyn Write) -> std::io::Resu
             Ok(None)
         }
     }
+}
+
+/// Loads the config and opens the kernel's IPVS, then runs `f`.
+fn with_kernel(
+    path: &std::path::Path,
+    err: &mut dyn Write,
+    f: impl FnOnce(&mut dyn ipvs::IpvsKernel, &lvs_config::Config, &mut dyn Write) -> anyhow::Result<u8>,
+) -> anyhow::Result<u8> {
+    let Some(loaded) = load(path, err)? else {
+        return Ok(1);
+    };
+    let mut kernel = ipvs::Client::open()?;
+    f(&mut kernel, &loaded.parsed.config, err)
+}
+
+fn syncd(
+    kernel: &mut dyn ipvs::IpvsKernel,
+    config: &lvs_config::Config,
+    action: SyncdAction,
+    state: Option<SyncdState>,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let state = state.map(|s| match s {
+        SyncdState::Master => ipvs::DaemonState::Master,
+        SyncdState::Backup => ipvs::DaemonState::Backup,
+    });
+    match (action, state) {
+        (SyncdAction::Status, _) => {
+            for d in kernel.daemons()? {
+                writeln!(out, "{d}")?;
+            }
+        }
+        (SyncdAction::Start, Some(s)) => kernel.start_daemon(&apply::sync_daemon(config, s))?,
+        (SyncdAction::Stop, Some(s)) => kernel.stop_daemon(s)?,
+        (_, None) => anyhow::bail!("say which daemon: master or backup"),
+    }
+    Ok(0)
 }

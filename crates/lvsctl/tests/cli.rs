@@ -30,12 +30,18 @@ fn check_valid_file_prints_summary_and_warnings() {
     let out = lvsctl(&["check", "-c", file.to_str().expect("utf-8 path")]);
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
-    assert!(stdout.ends_with(
-        "OK: 3 virtual services (3 active), 4 real servers (4 active in active services), 1 warning\n"
-    ), "{stdout}");
+    assert!(
+        stdout.ends_with(
+            "OK: 3 virtual services (3 active), 4 real servers (4 active in active services), 1 warning\n"
+        ),
+        "{stdout}"
+    );
     assert_eq!(stdout.lines().count(), 1);
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("spec-annotated.cf:88: warning: firewall-mark service `secure` has no `persistent`"), "{stderr}");
+    assert!(
+        stderr.contains("spec-annotated.cf:88: warning: firewall-mark service `secure` has no `persistent`"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -47,7 +53,12 @@ fn check_bad_file_names_file_line_and_problem() {
     let stderr = text(&out.stderr);
     let p = path.display();
     assert!(stderr.contains(&format!("{p}:2:1: unknown command: `keepalive=2` in the global section\n  hint: put blanks around `=`: `keepalive = 2`")), "{stderr}");
-    assert!(stderr.contains(&format!("{p}:4:2: unknown command: `schedular` in a `virtual` block\n  hint: did you mean `scheduler`?")), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{p}:4:2: unknown command: `schedular` in a `virtual` block\n  hint: did you mean `scheduler`?"
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]
