@@ -18,126 +18,135 @@
 # did not finish, or nothing was run. Results are read from a file the VM
 # writes, never from vng's exit status (which is not reliably propagated).
 set -uo pipefail
+# pip may have put vng in a per-user or pyenv bin dir that a non-login
+# shell (CI) does not have on PATH.
+export PATH=$PATH:/usr/local/bin:${HOME:-/root}/.local/bin:${HOME:-/root}/.pyenv/shims
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-out=$here/out
-rel_out=tests/vm/out
+# Everything is in main so that bash reads the whole file before running it:
+# changing the file during a run (git checkout, an editor) cannot derail it.
+main() {
+    here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+    repo=$(cd "$here/../.." && pwd)
+    out=$here/out
+    rel_out=tests/vm/out
 
-die() { echo "tests/vm/run.sh: error: $*" >&2; exit 2; }
+    die() { echo "tests/vm/run.sh: error: $*" >&2; exit 2; }
 
-command -v vng >/dev/null || die "vng not found; run: bash tests/vm/setup.sh"
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found; run: bash tests/vm/setup.sh"
+    command -v vng >/dev/null || die "vng not found; run: bash tests/vm/setup.sh"
+    command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found; run: bash tests/vm/setup.sh"
 
-kernel=${LVS_VM_KERNEL:-}
-if [[ -z $kernel ]]; then
-    kernel=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n1)
-    [[ -n $kernel ]] || die "no /boot/vmlinuz-*; run: bash tests/vm/setup.sh"
-fi
-[[ -r $kernel ]] || die "kernel $kernel is not readable"
-kver=${kernel##*/vmlinuz-}
-[[ -d /lib/modules/$kver ]] || die "no /lib/modules/$kver for $kernel"
-
-bin_dir=${LVS_BIN_DIR:-$repo/target/release}
-[[ $bin_dir = /* ]] || bin_dir=$repo/$bin_dir
-[[ -d $bin_dir ]] || echo "tests/vm/run.sh: note: LVS_BIN_DIR $bin_dir does not exist; scenarios needing our binaries will skip" >&2
-
-# Select scenarios: all by default, else those whose file name matches a glob.
-shopt -s nullglob
-all=("$here"/scenarios/*.sh)
-selected=()
-for path in "${all[@]}"; do
-    name=$(basename "$path" .sh)
-    if (($# == 0)); then selected+=("$path"); continue; fi
-    for glob in "$@"; do
-        # shellcheck disable=SC2053  # the glob is meant to match
-        if [[ $name == $glob || $name.sh == $glob ]]; then selected+=("$path"); break; fi
-    done
-done
-((${#selected[@]})) || die "no scenario matches: ${*:-(none present)}"
-
-mkdir -p "$out"
-exec 9>"$out/.lock"
-flock -n 9 || die "another tests/vm/run.sh is using $out"
-find "$out" -mindepth 1 -maxdepth 1 ! -name .lock -exec rm -rf {} +
-
-printf '%s\n' "${selected[@]}" >"$out/plan"
-{
-    printf 'LVS_BIN_DIR=%q\n' "$bin_dir"
-    printf 'LVS_REPO=%q\n' "$repo"
-    printf 'LVS_VM_SCENARIO_TIMEOUT=%q\n' "${LVS_VM_SCENARIO_TIMEOUT:-300}"
-} >"$out/env"
-
-vm_timeout=${LVS_VM_TIMEOUT:-1500}
-echo "tests/vm: booting $kernel (TCG, ${LVS_VM_MEMORY:-2G}, ${LVS_VM_CPUS:-2} cpus) for ${#selected[@]} scenario(s); console in $rel_out/console.log"
-started=$SECONDS
-# timeout signals its whole process group, so qemu goes down with vng.
-( cd "$repo" && exec timeout --kill-after=30 "$vm_timeout" \
-    vng --run "$kernel" --disable-kvm \
-        --memory "${LVS_VM_MEMORY:-2G}" --cpus "${LVS_VM_CPUS:-2}" \
-        --rwdir "$out" \
-        --exec "bash $(printf '%q' "$here/inside.sh") $(printf '%q' "$out")" \
-        </dev/null >"$out/console.log" 2>&1 ) &
-vm_pid=$!
-
-# Echo result lines as the VM writes them.
-printed=0
-passed=0 failed=0 skipped=0
-report_new() {
-    [[ -f $out/results ]] || return 0
-    local line status name secs
-    local -a lines
-    mapfile -t lines < <(tail -n +"$((printed + 1))" "$out/results")
-    for line in "${lines[@]}"; do
-        # only consume complete records (the VM may be mid-write)
-        [[ $line == *' end' ]] || break
-        printed=$((printed + 1))
-        read -r status name secs _ <<<"$line"
-        case $status in
-            BOOTED) echo "tests/vm: VM up after $((SECONDS - started)) s (kernel $name)" ;;
-            PASS) passed=$((passed + 1)); echo "PASS $name ($secs s)" ;;
-            SKIP) skipped=$((skipped + 1)); echo "SKIP $name ($secs s) — $(tail -n1 "$out/$name.log" 2>/dev/null)" ;;
-            FAIL)
-                failed=$((failed + 1))
-                echo "FAIL $name ($secs s) — see $rel_out/$name.log"
-                tail -n 30 "$out/$name.log" 2>/dev/null | sed 's/^/    | /'
-                ;;
-        esac
-    done
-}
-while kill -0 "$vm_pid" 2>/dev/null; do
-    report_new
-    sleep 2
-done
-wait "$vm_pid"
-vm_status=$?
-report_new
-
-total=$((SECONDS - started))
-problem=""
-if ! grep -q '^BOOTED ' "$out/results" 2>/dev/null; then
-    problem="the VM did not boot or could not write results (vng/timeout status $vm_status)"
-elif ! grep -q '^DONE ' "$out/results" 2>/dev/null; then
-    problem="the VM did not finish (status $vm_status; timeout after ${vm_timeout} s gives 124/137)"
-fi
-# Scenarios that never reported count as failures.
-for path in "${selected[@]}"; do
-    name=$(basename "$path" .sh)
-    if ! grep -Eq "^(PASS|FAIL|SKIP) $name " "$out/results" 2>/dev/null; then
-        failed=$((failed + 1))
-        echo "FAIL $name (not run) — see $rel_out/console.log"
+    kernel=${LVS_VM_KERNEL:-}
+    if [[ -z $kernel ]]; then
+        kernel=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n1)
+        [[ -n $kernel ]] || die "no /boot/vmlinuz-*; run: bash tests/vm/setup.sh"
     fi
-done
-if [[ -n $problem ]]; then
-    echo "tests/vm: $problem; last console lines:"
-    tail -n 30 "$out/console.log" | sed 's/^/    | /'
-fi
-echo "tests/vm: whole run $total s"
-if ((skipped)); then
-    echo "$passed passed, $failed failed, $skipped skipped"
-else
-    echo "$passed passed, $failed failed"
-fi
-[[ -z $problem ]] || exit 2
-((failed == 0 && passed + skipped > 0)) || exit 1
-exit 0
+    [[ -r $kernel ]] || die "kernel $kernel is not readable"
+    kver=${kernel##*/vmlinuz-}
+    [[ -d /lib/modules/$kver ]] || die "no /lib/modules/$kver for $kernel"
+
+    bin_dir=${LVS_BIN_DIR:-$repo/target/release}
+    [[ $bin_dir = /* ]] || bin_dir=$repo/$bin_dir
+    [[ -d $bin_dir ]] || echo "tests/vm/run.sh: note: LVS_BIN_DIR $bin_dir does not exist; scenarios needing our binaries will skip" >&2
+
+    # Select scenarios: all by default, else those whose file name matches a glob.
+    shopt -s nullglob
+    all=("$here"/scenarios/*.sh)
+    selected=()
+    for path in "${all[@]}"; do
+        name=$(basename "$path" .sh)
+        if (($# == 0)); then selected+=("$path"); continue; fi
+        for glob in "$@"; do
+            # shellcheck disable=SC2053  # the glob is meant to match
+            if [[ $name == $glob || $name.sh == $glob ]]; then selected+=("$path"); break; fi
+        done
+    done
+    ((${#selected[@]})) || die "no scenario matches: ${*:-(none present)}"
+
+    mkdir -p "$out"
+    exec 9>"$out/.lock"
+    flock -n 9 || die "another tests/vm/run.sh is using $out"
+    find "$out" -mindepth 1 -maxdepth 1 ! -name .lock -exec rm -rf {} +
+
+    printf '%s\n' "${selected[@]}" >"$out/plan"
+    {
+        printf 'LVS_BIN_DIR=%q\n' "$bin_dir"
+        printf 'LVS_REPO=%q\n' "$repo"
+        printf 'LVS_VM_SCENARIO_TIMEOUT=%q\n' "${LVS_VM_SCENARIO_TIMEOUT:-300}"
+    } >"$out/env"
+
+    vm_timeout=${LVS_VM_TIMEOUT:-1500}
+    echo "tests/vm: booting $kernel (TCG, ${LVS_VM_MEMORY:-2G}, ${LVS_VM_CPUS:-2} cpus) for ${#selected[@]} scenario(s); console in $rel_out/console.log"
+    started=$SECONDS
+    # timeout signals its whole process group, so qemu goes down with vng.
+    ( cd "$repo" && exec timeout --kill-after=30 "$vm_timeout" \
+        vng --run "$kernel" --disable-kvm \
+            --memory "${LVS_VM_MEMORY:-2G}" --cpus "${LVS_VM_CPUS:-2}" \
+            --rwdir "$out" \
+            --exec "bash $(printf '%q' "$here/inside.sh") $(printf '%q' "$out")" \
+            </dev/null >"$out/console.log" 2>&1 ) &
+    vm_pid=$!
+
+    # Echo result lines as the VM writes them.
+    printed=0
+    passed=0 failed=0 skipped=0
+    report_new() {
+        [[ -f $out/results ]] || return 0
+        local line status name secs
+        local -a lines
+        mapfile -t lines < <(tail -n +"$((printed + 1))" "$out/results")
+        for line in "${lines[@]}"; do
+            # only consume complete records (the VM may be mid-write)
+            [[ $line == *' end' ]] || break
+            printed=$((printed + 1))
+            read -r status name secs _ <<<"$line"
+            case $status in
+                BOOTED) echo "tests/vm: VM up after $((SECONDS - started)) s (kernel $name booted in $secs s guest time)" ;;
+                PASS) passed=$((passed + 1)); echo "PASS $name ($secs s)" ;;
+                SKIP) skipped=$((skipped + 1)); echo "SKIP $name ($secs s) — $(tail -n1 "$out/$name.log" 2>/dev/null)" ;;
+                FAIL)
+                    failed=$((failed + 1))
+                    echo "FAIL $name ($secs s) — see $rel_out/$name.log"
+                    tail -n 30 "$out/$name.log" 2>/dev/null | sed 's/^/    | /'
+                    ;;
+            esac
+        done
+    }
+    while kill -0 "$vm_pid" 2>/dev/null; do
+        report_new
+        sleep 2
+    done
+    wait "$vm_pid"
+    vm_status=$?
+    report_new
+
+    total=$((SECONDS - started))
+    problem=""
+    if ! grep -q '^BOOTED ' "$out/results" 2>/dev/null; then
+        problem="the VM did not boot or could not write results (vng/timeout status $vm_status)"
+    elif ! grep -q '^DONE ' "$out/results" 2>/dev/null; then
+        problem="the VM did not finish (status $vm_status; timeout after ${vm_timeout} s gives 124/137)"
+    fi
+    # Scenarios that never reported count as failures.
+    for path in "${selected[@]}"; do
+        name=$(basename "$path" .sh)
+        if ! grep -Eq "^(PASS|FAIL|SKIP) $name " "$out/results" 2>/dev/null; then
+            failed=$((failed + 1))
+            echo "FAIL $name (not run) — see $rel_out/console.log"
+        fi
+    done
+    if [[ -n $problem ]]; then
+        echo "tests/vm: $problem; last console lines:"
+        tail -n 30 "$out/console.log" | sed 's/^/    | /'
+    fi
+    echo "tests/vm: whole run $total s"
+    if ((skipped)); then
+        echo "$passed passed, $failed failed, $skipped skipped"
+    else
+        echo "$passed passed, $failed failed"
+    fi
+    [[ -z $problem ]] || exit 2
+    ((failed == 0 && passed + skipped > 0)) || exit 1
+    exit 0
+}
+
+main "$@"

@@ -8,6 +8,9 @@
 # Non-interactive; needs root when something is missing. Exits non-zero
 # with a message naming the failed step.
 set -euo pipefail
+# pip may have put vng in a per-user or pyenv bin dir that a non-login
+# shell (CI) does not have on PATH.
+export PATH=$PATH:/usr/local/bin:${HOME:-/root}/.local/bin:${HOME:-/root}/.pyenv/shims
 
 export DEBIAN_FRONTEND=noninteractive
 

@@ -81,35 +81,31 @@ assert_eq "Timeout (tcp tcpfin udp): 1000 100 250" "$(ipvsadm -L --timeout)" "af
 
 # Connection sync daemons.
 assert_eq "" "$(ipvsadm -L --daemon)" "ipvsadm -L --daemon with no daemon"
-show ipvsadm --start-daemon master --mcast-interface lo --syncid 7
-out=$(ipvsadm -L --daemon)
-printf '%s\n' "$out"
-assert_eq "master sync daemon (mcast=lo, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)" \
-    "$out" "ipvsadm -L --daemon (master)"
-# The backup's maxlen follows the interface MTU (lo: 65536 -> 65507), the
-# master's stays at 1472 here.
-show ipvsadm --start-daemon backup --mcast-interface lo --syncid 7
-out=$(ipvsadm -L --daemon)
-printf '%s\n' "$out"
-assert_eq "master sync daemon (mcast=lo, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)
-backup sync daemon (mcast=lo, syncid=7, maxlen=65507, group=224.0.0.81, port=8848, ttl=1)" \
-    "$out" "ipvsadm -L --daemon (master + backup on lo)"
-show ipvsadm --stop-daemon master
-show ipvsadm --stop-daemon backup
-assert_eq "" "$(ipvsadm -L --daemon)" "ipvsadm -L --daemon after stopping both"
 
-# On an Ethernet-sized MTU (a dummy link, MTU 1500) both say maxlen=1472.
+# sync_daemons IFACE BACKUP_MAXLEN: start a master, then also a backup, on
+# IFACE with syncid 7, checking `ipvsadm -L --daemon` after each; stop both.
+sync_daemons() {
+    local ifname=$1 backup_maxlen=$2 master backup
+    master="master sync daemon (mcast=$ifname, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)"
+    backup="backup sync daemon (mcast=$ifname, syncid=7, maxlen=$backup_maxlen, group=224.0.0.81, port=8848, ttl=1)"
+    show ipvsadm --start-daemon master --mcast-interface "$ifname" --syncid 7
+    out=$(ipvsadm -L --daemon)
+    printf '%s\n' "$out"
+    assert_eq "$master" "$out" "ipvsadm -L --daemon (master on $ifname)"
+    show ipvsadm --start-daemon backup --mcast-interface "$ifname" --syncid 7
+    out=$(ipvsadm -L --daemon)
+    printf '%s\n' "$out"
+    assert_eq "$master"$'\n'"$backup" "$out" "ipvsadm -L --daemon (master + backup on $ifname)"
+    show ipvsadm --stop-daemon master
+    show ipvsadm --stop-daemon backup
+    assert_eq "" "$(ipvsadm -L --daemon)" "ipvsadm -L --daemon after stopping both"
+}
+# The backup's maxlen follows the interface MTU (lo, MTU 65536: 65507);
+# the master's stays 1472. On an Ethernet-sized MTU both say 1472.
+sync_daemons lo 65507
 show ip link add lvsync0 type dummy
 show ip link set lvsync0 up
-show ipvsadm --start-daemon master --mcast-interface lvsync0 --syncid 7
-show ipvsadm --start-daemon backup --mcast-interface lvsync0 --syncid 7
-out=$(ipvsadm -L --daemon)
-printf '%s\n' "$out"
-assert_eq "master sync daemon (mcast=lvsync0, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)
-backup sync daemon (mcast=lvsync0, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)" \
-    "$out" "ipvsadm -L --daemon (master + backup on lvsync0)"
-show ipvsadm --stop-daemon master
-show ipvsadm --stop-daemon backup
+sync_daemons lvsync0 1472
 show ip link delete lvsync0
 
 show ipvsadm -C
