@@ -1,9 +1,9 @@
 //! The netlink client: the one [`IpvsKernel`] that talks to the kernel, and
 //! the only code touching a socket.
 //!
-//! Operations are sent in batches: many requests per `send`, each with
-//! `NLM_F_ACK`, and the acknowledgements are matched back to their op by
-//! sequence number. Dumps (services, then each service's real servers) are
+//! Operations are sent in batches: many requests per `send`, the last with
+//! `NLM_F_ACK`; error replies are matched back to their op by sequence
+//! number. Dumps (services, then each service's real servers) are
 //! one request each, since a netlink socket runs one dump at a time.
 
 use std::fmt::Debug;
@@ -239,15 +239,12 @@ impl<T: Transport> IpvsKernel for Client<T> {
         for (chunk_number, chunk) in ops.chunks(self.batch).enumerate() {
             let first_seq = self.seq.wrapping_add(1);
             let mut datagram = Vec::new();
-            for op in chunk {
+            for (i, op) in chunk.iter().enumerate() {
                 let seq = self.next_seq();
-                encode_request(
-                    request::op_request(op),
-                    self.family,
-                    NLM_F_REQUEST | NLM_F_ACK,
-                    seq,
-                    &mut datagram,
-                );
+                // Failures are reported anyway; only the last one asks for
+                // an ack, which tells that the whole batch is done.
+                let ack = if i + 1 == chunk.len() { NLM_F_ACK } else { 0 };
+                encode_request(request::op_request(op), self.family, NLM_F_REQUEST | ack, seq, &mut datagram);
             }
             self.send(&datagram)?;
             let mut acks = Acks::new(first_seq, chunk.len());

@@ -100,6 +100,18 @@ fn requests(datagram: &[u8]) -> Vec<(u32, IpvsMessage)> {
         .collect()
 }
 
+/// The `nlmsg_flags` of each message of a datagram.
+fn flags(datagram: &[u8]) -> Vec<u16> {
+    let mut out = Vec::new();
+    let mut rest = datagram;
+    while rest.len() >= 16 {
+        let len = u32::from_ne_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        out.push(u16::from_ne_bytes([rest[6], rest[7]]));
+        rest = &rest[len.next_multiple_of(4).min(rest.len())..];
+    }
+    out
+}
+
 fn client(respond: impl FnMut(&[u8]) -> Vec<Vec<u8>> + 'static) -> Client<Script> {
     Client::with_transport(Script::new(false, respond)).expect("family resolves")
 }
@@ -127,12 +139,14 @@ fn apply_batches_requests_and_maps_errors_to_ops() {
         ops.push(Op::AddDestination(key, d));
     }
     let mut c = client(|datagram| {
-        // One datagram per ack, the third request refused with EEXIST.
+        // Like the kernel: an answer for each request that asks for an ack,
+        // and for each refused one (the third, with EEXIST) even unasked.
         requests(datagram)
             .into_iter()
-            .map(|(seq, m)| {
+            .zip(flags(datagram))
+            .filter_map(|((seq, m), flags)| {
                 let refuse = m.cmd == IpvsCommand::NewDest && format!("{m:?}").contains("[10, 0, 0, 2,");
-                ack(seq, if refuse { 17 } else { 0 })
+                (refuse || flags & NLM_F_ACK != 0).then(|| ack(seq, if refuse { 17 } else { 0 }))
             })
             .collect()
     });
@@ -145,7 +159,11 @@ fn apply_batches_requests_and_maps_errors_to_ops() {
     // Family resolution, then 3 batches of 2, 2 and 1 requests.
     let counts: Vec<usize> = c.transport.sent[1..].iter().map(|d| requests(d).len()).collect();
     assert_eq!(counts, [2, 2, 1]);
-    // Every request asks for an ack and the sequence numbers are distinct.
+    // Only the last request of each batch asks for an ack.
+    let acked: Vec<Vec<bool>> =
+        c.transport.sent[1..].iter().map(|d| flags(d).iter().map(|f| f & NLM_F_ACK != 0).collect()).collect();
+    assert_eq!(acked, [vec![false, true], vec![false, true], vec![true]]);
+    // The sequence numbers are distinct.
     let seqs: Vec<u32> = c.transport.sent[1..].iter().flat_map(|d| requests(d)).map(|(s, _)| s).collect();
     assert_eq!(seqs, [2, 3, 4, 5, 6]);
 }

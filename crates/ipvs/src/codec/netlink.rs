@@ -139,13 +139,17 @@ where
 pub struct Acks {
     first_seq: u32,
     results: Vec<Option<Result<(), Errno>>>,
-    pending: usize,
 }
 
 impl Acks {
-    /// Waits for `len` acknowledgements starting at `first_seq`.
+    /// Waits for the answers to `len` requests starting at `first_seq`.
+    ///
+    /// Only the last request of a batch needs `NLM_F_ACK`: the kernel
+    /// handles the requests of a datagram in order and reports every failed
+    /// one even without the flag, so once the last is answered, a request
+    /// without an answer succeeded. This saves one receive per operation.
     pub fn new(first_seq: u32, len: usize) -> Self {
-        Acks { first_seq, results: vec![None; len], pending: len }
+        Acks { first_seq, results: vec![None; len] }
     }
 
     /// Takes in one datagram; replies outside the batch are ignored.
@@ -165,15 +169,15 @@ impl Acks {
             };
             if let Some(slot @ None) = self.results.get_mut(index) {
                 *slot = Some(result);
-                self.pending -= 1;
             }
         }
         Ok(())
     }
 
-    /// Whether every request of the batch has been acknowledged.
+    /// Whether the last request of the batch has been answered (and so,
+    /// the replies being in order, every one before it).
     pub fn is_complete(&self) -> bool {
-        self.pending == 0
+        self.results.last().is_none_or(Option::is_some)
     }
 
     /// Per request (in sending order): `Ok`, or the kernel's error.
