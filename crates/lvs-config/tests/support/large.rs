@@ -57,7 +57,7 @@ fn server(i: usize, j: usize) -> Server {
     Server {
         name: format!("rs{i:04}-{j:02}"),
         address: format!("10.{}.{}.{}", i / 256, i % 256, j + 1),
-        active: (i + j) % 13 != 0,
+        active: !(i + j).is_multiple_of(13),
         // 0 to 4; weight 0 behaves as 1.
         weight: i32::try_from(j % 5).expect("small"),
         port: (j % 7 == 6).then_some(8080),
