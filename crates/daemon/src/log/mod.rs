@@ -14,7 +14,15 @@
 //!   [`SYSLOG_MAX_MESSAGE`] bytes (the original passed it unbounded).
 //! - **memory**: a [`MemoryLog`] that tests inspect.
 //!
-//! Idents and prefixes per daemon are in [`Identity`]. Every message is
+//! Idents and prefixes per daemon are in [`Identity`]. Which sinks a daemon
+//! builds follows the original (spec §6.1):
+//!
+//! | Daemon | foreground (`--nodaemon`) | daemon mode (incl. `--nofork`) |
+//! |---|---|---|
+//! | pulse, lvsd | [`stdout`](LoggerBuilder::stdout) only | [`syslog`](LoggerBuilder::syslog) only |
+//! | nanny | stdout **and** syslog | syslog |
+//!
+//! Every message is
 //! `LOG_INFO`, as in the original, unless [`LoggerBuilder::map_severities`]
 //! is set. [`Logger::debug`] lines appear only when the logger is verbose
 //! (`-v`). Trailing newlines are stripped (several original texts embed one,
