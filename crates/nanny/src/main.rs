@@ -1,0 +1,2 @@
+//! nanny: Piranha-compatible real-server monitor (work in progress).
+fn main() {}
