@@ -8,10 +8,11 @@
 //! `"HTTP"␠␠` and `"1.2.3.4" eth0:1` are quotation mismatches while
 //! `"a b" c` is two tokens.
 
-use nom::branch::alt;
-use nom::bytes::complete::{tag, take_till};
-use nom::combinator::{eof, value};
-use nom::{IResult, Parser};
+use smallvec::SmallVec;
+
+/// The tokens of a line. Most lines have three or four (`key = value`,
+/// `address = IP DEV`); keeping those inline saves an allocation per line.
+pub type Tokens<'a> = SmallVec<[Token<'a>; 4]>;
 
 /// The original keeps at most this many tokens per line and drops the rest.
 pub const MAX_TOKENS: usize = 99;
@@ -50,37 +51,26 @@ pub struct RawLine<'a> {
     pub ending: LineEnding,
 }
 
-fn is_line_end(c: char) -> bool {
-    c == '\n' || c == '\r'
-}
-
-fn raw_line(input: &str) -> IResult<&str, RawLine<'_>> {
-    let (rest, text) = take_till(is_line_end)(input)?;
-    let (rest, ending) = alt((
-        value(LineEnding::CrLf, tag("\r\n")),
-        value(LineEnding::Lf, tag("\n")),
-        value(LineEnding::Cr, tag("\r")),
-        value(LineEnding::None, eof),
-    ))
-    .parse(rest)?;
-    Ok((rest, RawLine { text, ending }))
-}
-
 /// Splits a file into physical lines. Concatenating each line's text and
 /// ending gives back the input exactly; a file ending in a line ending has no
 /// empty last line.
 pub fn split_lines(src: &str) -> Vec<RawLine<'_>> {
-    let mut lines = Vec::new();
-    let mut rest = src;
-    while !rest.is_empty() {
-        match raw_line(rest) {
-            Ok((next, line)) => {
-                lines.push(line);
-                rest = next;
-            }
-            // `raw_line` accepts any non-empty input; stop rather than loop.
-            Err(_) => break,
-        }
+    let bytes = src.as_bytes();
+    let mut lines = Vec::with_capacity(bytes.len() / 24 + 1);
+    let mut start = 0;
+    while start < bytes.len() {
+        let Some(offset) = bytes[start..].iter().position(|b| *b == b'\n' || *b == b'\r') else {
+            lines.push(RawLine { text: &src[start..], ending: LineEnding::None });
+            break;
+        };
+        let at = start + offset;
+        let (ending, width) = match (bytes[at], bytes.get(at + 1)) {
+            (b'\r', Some(b'\n')) => (LineEnding::CrLf, 2),
+            (b'\r', _) => (LineEnding::Cr, 1),
+            _ => (LineEnding::Lf, 1),
+        };
+        lines.push(RawLine { text: &src[start..at], ending });
+        start = at + width;
     }
     lines
 }
@@ -115,7 +105,7 @@ pub enum LineKind<'a> {
     /// One or more tokens; `dropped` counts tokens beyond [`MAX_TOKENS`].
     Tokens {
         /// The tokens, at most [`MAX_TOKENS`].
-        tokens: Vec<Token<'a>>,
+        tokens: Tokens<'a>,
         /// How many further tokens the original would silently drop.
         dropped: usize,
     },
@@ -153,7 +143,7 @@ pub fn tokenize(line: &str) -> Result<LineKind<'_>, QuoteMismatch> {
     if bytes[i] == b'#' {
         return Ok(LineKind::Comment);
     }
-    let mut tokens = Vec::new();
+    let mut tokens = Tokens::new();
     let mut dropped = 0;
     while i < bytes.len() {
         let start = i;

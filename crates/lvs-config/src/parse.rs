@@ -1,7 +1,6 @@
 //! Stage 3: syntax tree → [`Config`], with the keyword tables of spec
 //! §1.3–§1.6 and the original's argument checks (`CHECK_ARGS`).
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use crate::diag::{self, Diagnostic, ErrorKind, ParseError};
@@ -112,8 +111,9 @@ pub fn parse_with(src: &str, resolver: &dyn Resolver) -> Result<Parsed, ParseErr
     if src.is_empty() {
         return Err(ParseError { diagnostics: vec![Diagnostic::error(ErrorKind::EmptyConfiguration, 0)] });
     }
-    let tree = SyntaxTree::build(src);
-    let mut parser = Parser { resolver, diagnostics: tree.diagnostics.clone(), origins: Origins::default() };
+    let mut tree = SyntaxTree::build(src);
+    let mut parser =
+        Parser { resolver, diagnostics: std::mem::take(&mut tree.diagnostics), origins: Origins::default() };
     let config = parser.file(&tree);
     let mut diagnostics = parser.diagnostics;
     diagnostics.extend(validate::check(&config, &parser.origins, src));
@@ -127,37 +127,65 @@ pub fn parse_with(src: &str, resolver: &dyn Resolver) -> Result<Parsed, ParseErr
 
 /// Where things were written, for validation messages.
 #[derive(Debug, Default)]
-pub(crate) struct Origins {
-    /// Global keyword → last line it was set on.
-    pub global: HashMap<String, usize>,
+pub(crate) struct Origins<'a> {
+    /// Global keywords and the last line each was set on.
+    pub global: Keys<'a>,
     /// One per entry of `Config::virtual_services`.
-    pub virtuals: Vec<BlockOrigin>,
+    pub virtuals: Vec<BlockOrigin<'a>>,
     /// One per entry of `Config::failover_services`.
-    pub failovers: Vec<BlockOrigin>,
+    pub failovers: Vec<BlockOrigin<'a>>,
+}
+
+/// Keywords and the last line each was set on. A block has a few dozen at
+/// most, so a vector beats a map (and a 1,000-service file has 20,000 blocks).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Keys<'a>(Vec<(&'a str, usize)>);
+
+impl<'a> Keys<'a> {
+    /// The line of `key`, if it was written.
+    pub fn get(&self, key: &str) -> Option<usize> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, line)| *line)
+    }
+
+    /// Whether `key` was written.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Records `key` at `line`; returns the line it was set on before.
+    fn insert(&mut self, key: &'a str, line: usize) -> Option<usize> {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => Some(std::mem::replace(&mut slot.1, line)),
+            None => {
+                self.0.push((key, line));
+                None
+            }
+        }
+    }
 }
 
 /// Where a block and its keywords were written.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct BlockOrigin {
+pub(crate) struct BlockOrigin<'a> {
     /// The header line.
     pub header: usize,
-    /// Keyword → last line it was set on.
-    pub keys: HashMap<String, usize>,
+    /// Keywords and their lines.
+    pub keys: Keys<'a>,
     /// The servers of a virtual block.
-    pub servers: Vec<BlockOrigin>,
+    pub servers: Vec<BlockOrigin<'a>>,
 }
 
-impl BlockOrigin {
+impl BlockOrigin<'_> {
     /// The line of `key`, or the header line when the key was not written.
     pub fn line_of(&self, key: &str) -> usize {
-        self.keys.get(key).copied().unwrap_or(self.header)
+        self.keys.get(key).unwrap_or(self.header)
     }
 }
 
-struct Parser<'r> {
+struct Parser<'r, 'a> {
     resolver: &'r dyn Resolver,
     diagnostics: Vec<Diagnostic>,
-    origins: Origins,
+    origins: Origins<'a>,
 }
 
 fn value_error(d: &Directive<'_>, token: &Token<'_>, e: ValueError) -> Diagnostic {
@@ -314,15 +342,15 @@ fn unknown(d: &Directive<'_>, scope: Option<BlockKind>) -> Diagnostic {
     e
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'_, 'a> {
     fn report(&mut self, result: Result<(), Diagnostic>) {
         if let Err(d) = result {
             self.diagnostics.push(d);
         }
     }
 
-    fn remember(keys: &mut HashMap<String, usize>, diagnostics: &mut Vec<Diagnostic>, d: &Directive<'_>) {
-        if let Some(first) = keys.insert(d.key().to_owned(), d.line) {
+    fn remember(keys: &mut Keys<'a>, diagnostics: &mut Vec<Diagnostic>, d: &Directive<'a>) {
+        if let Some(first) = keys.insert(d.key(), d.line) {
             diagnostics.push(Diagnostic::warning(
                 d.line,
                 format!("`{}` is set again (also on line {first}); the last value wins", d.key()),
@@ -330,7 +358,7 @@ impl Parser<'_> {
         }
     }
 
-    fn file(&mut self, tree: &SyntaxTree<'_>) -> Config {
+    fn file(&mut self, tree: &SyntaxTree<'a>) -> Config {
         let mut config = Config::default();
         for item in &tree.items {
             match item {
@@ -412,7 +440,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn virtual_block(&mut self, b: &Block<'_>) -> (VirtualService, BlockOrigin) {
+    fn virtual_block(&mut self, b: &Block<'a>) -> (VirtualService, BlockOrigin<'a>) {
         let mut v = VirtualService::new(b.name);
         let mut origin = BlockOrigin { header: b.header.line, ..BlockOrigin::default() };
         for item in &b.items {
@@ -494,7 +522,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn server_block(&mut self, b: &Block<'_>, inherited_port: u16) -> (RealServer, BlockOrigin) {
+    fn server_block(&mut self, b: &Block<'a>, inherited_port: u16) -> (RealServer, BlockOrigin<'a>) {
         let mut s = RealServer::new(b.name, inherited_port);
         let mut origin = BlockOrigin { header: b.header.line, ..BlockOrigin::default() };
         for item in &b.items {

@@ -8,7 +8,7 @@
 //! the file is accepted (with a warning).
 
 use crate::diag::{Diagnostic, ErrorKind};
-use crate::lex::{self, LineKind, RawLine, Token};
+use crate::lex::{self, LineKind, RawLine, Tokens};
 
 /// The kind of a block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub struct Directive<'a> {
     /// 1-based line number.
     pub line: usize,
     /// The tokens (at least one).
-    pub tokens: Vec<Token<'a>>,
+    pub tokens: Tokens<'a>,
 }
 
 impl<'a> Directive<'a> {

@@ -11,7 +11,7 @@ use crate::model::{Config, ForwardingMethod, ServiceType, VirtualService};
 use crate::parse::{BlockOrigin, ORIGINAL_SCHEDULERS, Origins};
 
 /// Runs every check; returns errors and warnings.
-pub(crate) fn check(config: &Config, origins: &Origins, src: &str) -> Vec<Diagnostic> {
+pub(crate) fn check(config: &Config, origins: &Origins<'_>, src: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     line_endings(src, &mut out);
     global(config, origins, &mut out);
@@ -77,8 +77,8 @@ fn is_whole_seconds(d: Duration) -> bool {
     d.subsec_nanos() == 0
 }
 
-fn global(c: &Config, o: &Origins, out: &mut Vec<Diagnostic>) {
-    let line = |key: &str| o.global.get(key).copied().unwrap_or(0);
+fn global(c: &Config, o: &Origins<'_>, out: &mut Vec<Diagnostic>) {
+    let line = |key: &str| o.global.get(key).unwrap_or(0);
     if c.primary.is_none() && c.service == ServiceType::Lvs {
         out.push(Diagnostic::warning(
             0,
@@ -135,7 +135,7 @@ fn global(c: &Config, o: &Origins, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn virtual_service(c: &Config, v: &VirtualService, o: &BlockOrigin, out: &mut Vec<Diagnostic>) {
+fn virtual_service(c: &Config, v: &VirtualService, o: &BlockOrigin<'_>, out: &mut Vec<Diagnostic>) {
     let name = &v.name;
     match &v.address {
         None => out.push(Diagnostic::semantic_error(
@@ -194,7 +194,8 @@ fn virtual_service(c: &Config, v: &VirtualService, o: &BlockOrigin, out: &mut Ve
             format!("active virtual service `{name}` has no active real server"),
         ));
     }
-    let mut seen: HashMap<(std::net::IpAddr, u16), (&str, usize)> = HashMap::new();
+    // A service has a handful of real servers: a vector is cheaper than a map.
+    let mut seen: Vec<((std::net::IpAddr, u16), (&str, usize))> = Vec::new();
     for (s, so) in v.servers.iter().zip(&o.servers) {
         if !s.active {
             continue;
@@ -223,7 +224,7 @@ fn virtual_service(c: &Config, v: &VirtualService, o: &BlockOrigin, out: &mut Ve
                 ),
             ));
         }
-        if let Some((other, line)) = seen.insert((addr, port), (&s.name, so.header)) {
+        if let Some((_, (other, line))) = seen.iter().find(|(k, _)| *k == (addr, port)) {
             out.push(Diagnostic::semantic_error(
                 so.header,
                 format!(
@@ -231,6 +232,8 @@ fn virtual_service(c: &Config, v: &VirtualService, o: &BlockOrigin, out: &mut Ve
                     s.name
                 ),
             ));
+        } else {
+            seen.push(((addr, port), (&s.name, so.header)));
         }
     }
 }

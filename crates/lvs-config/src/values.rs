@@ -7,12 +7,6 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use nom::branch::alt;
-use nom::bytes::complete::{tag_no_case, take_while};
-use nom::character::complete::{char as ch, digit1, hex_digit1};
-use nom::sequence::preceded;
-use nom::{IResult, Parser};
-
 use crate::diag::ErrorKind;
 
 /// Looks up names the parser cannot know by itself.
@@ -115,20 +109,24 @@ impl ValueError {
 }
 
 /// The digits of a C integer literal: `0x` hex, leading-`0` octal, decimal.
-/// Returns the value (saturated) and the rest. Like `strtol`, `"0x"` alone
-/// parses as `0` followed by `x`, and `"09"` as `0` followed by `9`.
-fn c_unsigned(input: &str) -> IResult<&str, u128> {
-    let hex = preceded(tag_no_case("0x"), hex_digit1).map(|d: &str| fold_digits(d, 16));
-    let octal = preceded(ch('0'), take_while(|c: char| ('0'..='7').contains(&c))).map(|d| fold_digits(d, 8));
-    let decimal = digit1.map(|d| fold_digits(d, 10));
-    alt((hex, octal, decimal)).parse(input)
-}
-
-fn fold_digits(digits: &str, radix: u32) -> u128 {
-    digits
-        .chars()
-        .filter_map(|c| c.to_digit(radix))
-        .fold(0u128, |acc, d| acc.saturating_mul(u128::from(radix)).saturating_add(u128::from(d)))
+/// Returns the value (saturated) and the rest, or `None` when `input` does
+/// not start with a digit. Like `strtol`, `"0x"` alone parses as `0`
+/// followed by `x`, and `"09"` as `0` followed by `9`.
+fn c_unsigned(input: &str) -> Option<(&str, u128)> {
+    let bytes = input.as_bytes();
+    let (radix, start) = match bytes {
+        [b'0', b'x' | b'X', d, ..] if d.is_ascii_hexdigit() => (16, 2),
+        [b'0', ..] => (8, 1),
+        [d, ..] if d.is_ascii_digit() => (10, 0),
+        _ => return None,
+    };
+    let mut value: u128 = 0;
+    let mut end = start;
+    while let Some(digit) = bytes.get(end).and_then(|b| char::from(*b).to_digit(radix)) {
+        value = value.saturating_mul(u128::from(radix)).saturating_add(u128::from(digit));
+        end += 1;
+    }
+    Some((&input[end..], value))
 }
 
 /// `strtol(tok, &end, 0)` with the whole token consumed, truncated to a C
@@ -147,7 +145,7 @@ pub fn int(token: &str) -> Result<i32, ValueError> {
         _ => (false, body),
     };
     match c_unsigned(digits) {
-        Ok(("", magnitude)) => {
+        Some(("", magnitude)) => {
             // strtol saturates at the range of `long`; the original then
             // truncates to `int`.
             let wide = if negative {
@@ -215,26 +213,23 @@ pub fn port(token: &str, names: Option<&dyn Resolver>) -> Result<u16, ValueError
 /// whitespace character is ignored, as glibc does.
 pub fn inet_aton(text: &str) -> Option<Ipv4Addr> {
     let end = text.find(|c: char| c.is_ascii_whitespace()).unwrap_or(text.len());
-    let text = &text[..end];
-    let mut parts: Vec<u128> = Vec::with_capacity(4);
-    let mut rest = text;
+    let mut parts = [0u128; 4];
+    let mut count = 0;
+    let mut rest = &text[..end];
     loop {
-        if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+        let (after, value) = c_unsigned(rest)?;
+        if value > 0xffff_ffff || count == 4 {
             return None;
         }
-        let (after, value) = c_unsigned(rest).ok()?;
-        if value > 0xffff_ffff {
-            return None;
-        }
-        parts.push(value);
+        parts[count] = value;
+        count += 1;
         match after.strip_prefix('.') {
-            Some(next) if parts.len() < 4 => rest = next,
-            Some(_) => return None,
+            Some(next) => rest = next,
             None if after.is_empty() => break,
             None => return None,
         }
     }
-    let (last, leading) = parts.split_last()?;
+    let (last, leading) = parts[..count].split_last()?;
     if leading.iter().any(|p| *p > 0xff) {
         return None;
     }

@@ -12,13 +12,22 @@ use crate::model::{
     ReservationConflictAction, ServiceType, VirtualService,
 };
 
-/// A token for `value`: bare when that reads back the same, else double-quoted.
+/// A token for `value`: bare when that reads back the same, else quoted.
+///
+/// The tokenizer looks for the closing quote from the first blank of a
+/// quoted word on (spec §1.1 rule 6), so a quote character *before* that
+/// blank is harmless and one after it ends the token early. Double quotes
+/// are used unless the value holds a `"` after its first blank; then single
+/// quotes. A value needing quotes must contain a blank, or stand last on
+/// its line, to read back (every value the parser can produce does).
 pub fn token(value: &str) -> String {
-    let needs_quotes = value.is_empty()
-        || value.contains([' ', '\t'])
-        || value.starts_with(['"', '\''])
-        || (value.starts_with('#'));
-    if needs_quotes { format!("\"{value}\"") } else { value.to_owned() }
+    let needs_quotes = value.is_empty() || value.contains([' ', '\t']) || value.starts_with(['"', '\'']);
+    if !needs_quotes {
+        return value.to_owned();
+    }
+    let after_blank = value.find([' ', '\t']).map_or("", |i| &value[i..]);
+    let q = if after_blank.contains('"') { '\'' } else { '"' };
+    format!("{q}{value}{q}")
 }
 
 fn quoted(q: &QuotedText) -> String {
@@ -148,6 +157,10 @@ pub fn write(config: &Config) -> String {
     for v in &c.failover_services {
         block(&mut out, "failover", v);
     }
+    if out.text.is_empty() {
+        // An empty file is an error (`Empty configuration`); say why it is short.
+        out.text.push_str("# every setting at its default\n");
+    }
     out.text
 }
 
@@ -248,7 +261,9 @@ mod tests {
         assert_eq!(token("eth0:1"), "eth0:1");
         assert_eq!(token("/bin/true arg"), "\"/bin/true arg\"");
         assert_eq!(token(""), "\"\"");
-        assert_eq!(token("#x"), "\"#x\"");
+        assert_eq!(token("#x"), "#x");
+        assert_eq!(token("a \"b"), "'a \"b'");
+        assert_eq!(token("a\" b"), "\"a\" b\"");
     }
 
     #[test]
@@ -259,7 +274,8 @@ mod tests {
     }
 
     #[test]
-    fn default_config_writes_nothing() {
-        assert_eq!(write(&Config::default()), "");
+    fn default_config_writes_a_comment() {
+        assert_eq!(write(&Config::default()), "# every setting at its default\n");
+        assert_eq!(crate::parse(&write(&Config::default())).map(|p| p.config), Ok(Config::default()));
     }
 }
