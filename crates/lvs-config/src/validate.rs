@@ -7,6 +7,9 @@ use std::time::Duration;
 use crate::desired;
 use crate::diag::Diagnostic;
 use crate::lex::LineEnding;
+
+/// A real server's identity in IPVS: address and (normalised) port.
+type Destination = (std::net::IpAddr, u16);
 use crate::model::{Config, ForwardingMethod, ServiceType, VirtualService};
 use crate::parse::{BlockOrigin, ORIGINAL_SCHEDULERS, Origins};
 
@@ -195,7 +198,7 @@ fn virtual_service(c: &Config, v: &VirtualService, o: &BlockOrigin<'_>, out: &mu
         ));
     }
     // A service has a handful of real servers: a vector is cheaper than a map.
-    let mut seen: Vec<((std::net::IpAddr, u16), (&str, usize))> = Vec::new();
+    let mut seen: Vec<(Destination, (&str, usize))> = Vec::new();
     for (s, so) in v.servers.iter().zip(&o.servers) {
         if !s.active {
             continue;
