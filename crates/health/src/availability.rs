@@ -72,7 +72,8 @@ pub struct Availability {
 impl Availability {
     /// A server not yet available; its count starts at the threshold so that the first
     /// successful probe admits it at once (spec §4.5).
-    pub fn new(settings: AvailabilitySettings) -> Self {
+    pub fn new(mut settings: AvailabilitySettings) -> Self {
+        settings.weight = settings.weight.min(MAX_WEIGHT);
         let interval = settings.interval.as_millis().max(1);
         let count_thresh = u64::try_from(settings.reentry.as_millis() / interval).unwrap_or(u64::MAX);
         Availability {
@@ -196,9 +197,10 @@ impl Availability {
     /// lvsd changed the configured weight. An available server above the new weight is lowered
     /// at once; slow start continues towards a higher one.
     pub fn set_weight(&mut self, weight: u32) -> Vec<Action> {
+        let weight = weight.min(MAX_WEIGHT);
         self.settings.weight = weight;
         if self.active && self.last_weight > weight && !self.settings.load_monitor {
-            self.last_weight = initial_weight(weight).max(weight);
+            self.last_weight = weight.clamp(1, MAX_WEIGHT);
             return vec![Action::SetWeight { weight: self.last_weight }];
         }
         Vec::new()

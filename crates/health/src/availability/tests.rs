@@ -170,3 +170,12 @@ fn weight_change_from_lvsd() {
     assert_eq!(m.set_weight(80), []);
     assert_eq!(m.on_probe(true, 200 * S), [Action::SetWeight { weight: 80 }]);
 }
+
+#[test]
+fn weights_stay_within_ipvs_limits() {
+    let mut m = Availability::new(settings(u32::MAX, 30, 30));
+    let got = run(&mut m, 30, "++");
+    assert_eq!(got[0], (0, Action::Enter { weight: MAX_WEIGHT >> 5 }));
+    assert!(m.last_weight() <= MAX_WEIGHT);
+    assert_eq!(m.set_weight(0), [Action::SetWeight { weight: 1 }]);
+}
