@@ -136,7 +136,6 @@ pub fn worker_args(config: &Config, v: &VirtualService, verbose: bool) -> Vec<St
         Some(other) => args.extend(["-U".into(), other.to_owned()]),
         None => {}
     }
-    args.push("--lvs".into());
     args
 }
 

@@ -1,4 +1,165 @@
 //! lvsd: builds and maintains the IPVS table of the active LVS router from
 //! lvs.cf and the verdicts of its nanny health checkers (spec §3).
+//!
+//! [`controller`] is the pure core (verdicts → desired table), [`runtime`]
+//! the event loop that talks to the kernel and supervises the workers,
+//! [`workers`] the nanny processes. The binary only wires them up.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use daemon::log::Identity;
+use daemon::{Logger, SignalEvent, Signals};
+use lvs_config::{DEFAULT_CLIENT_MONITOR, DEFAULT_PATH, SystemResolver};
 
 pub mod controller;
+pub mod runtime;
+pub mod workers;
+
+/// The version block printed by `--version` (spec §0 format).
+pub const VERSION_TEXT: &str = concat!(
+    "Program Version:\t",
+    env!("CARGO_PKG_VERSION"),
+    "\nBuilt:\t\t\t(cargo build)\nA component of:\t\tpiranha-rs-",
+    env!("CARGO_PKG_VERSION"),
+    "\n"
+);
+
+/// The command line of the original lvsd (spec §3.1).
+#[derive(Debug, Parser)]
+#[command(
+    name = "lvsd",
+    disable_version_flag = true,
+    about = "LVS router controller: IPVS table and nanny health checks"
+)]
+pub struct Cli {
+    /// Configuration file.
+    #[arg(short = 'c', long = "configfile", value_name = "FILE", default_value = DEFAULT_PATH)]
+    pub config: PathBuf,
+    /// Verbose: debug logging, and -v for every nanny.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Stay in the foreground and log to stdout.
+    #[arg(short = 'n', long = "nodaemon")]
+    pub nodaemon: bool,
+    /// Test start: change no IPVS entry and start no nanny; log what would be done.
+    #[arg(short = 't', long = "test-start", visible_alias = "norun")]
+    pub test_start: bool,
+    /// Run as a daemon (syslog, pid file) without forking, as pulse starts it.
+    #[arg(long)]
+    pub nofork: bool,
+    /// Print the version and exit.
+    #[arg(long)]
+    pub version: bool,
+}
+
+/// The nanny to run: `client_monitor`, or when that is the default path and
+/// absent, the `nanny` next to this program (a non-packaged install).
+pub fn nanny_program(client_monitor: &str) -> PathBuf {
+    let configured = PathBuf::from(client_monitor);
+    if client_monitor != DEFAULT_CLIENT_MONITOR || configured.exists() {
+        return configured;
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("nanny")))
+        .filter(|p| p.exists())
+        .unwrap_or(configured)
+}
+
+/// Runs lvsd with `cli`; returns the exit status.
+pub fn main(cli: &Cli) -> ExitCode {
+    if cli.version {
+        print!("{VERSION_TEXT}");
+        return ExitCode::SUCCESS;
+    }
+    let path = cli.config.as_path();
+    let config = match lvs_config::load(path, &SystemResolver::new()) {
+        Ok(loaded) => loaded.parsed.config,
+        Err(lvs_config::LoadError::Read { .. }) => {
+            eprintln!("lvs: failed to open {}", path.display());
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("lvs: error parsing {} on line {}.", path.display(), e.first().map_or(0, |d| d.line));
+            for line in e.rendered() {
+                eprintln!("{line}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    let nanny = nanny_program(
+        config.active_virtual_services().next().map_or(DEFAULT_CLIENT_MONITOR, |v| v.client_monitor.as_str()),
+    );
+    let mut kernel: Box<dyn ipvs::IpvsKernel> = if cli.test_start {
+        Box::new(ipvs::fake::FakeKernel::default())
+    } else {
+        match ipvs::Client::open() {
+            Ok(client) => Box::new(client),
+            Err(e) => {
+                eprintln!("lvs: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    // Daemonize before any runtime or thread exists (spec §2.13).
+    let mut _pid_file = None;
+    if !cli.nodaemon {
+        let detach =
+            if cli.nofork { daemon::daemonize::Detach::NoFork } else { daemon::daemonize::Detach::Fork };
+        let options = daemon::daemonize::DaemonOptions {
+            detach,
+            pid_file: Some(daemon::pidfile::pid_file_path("lvs")),
+        };
+        match daemon::daemonize::daemonize(&options) {
+            Ok(d) => _pid_file = d.pid_file,
+            Err(e) => {
+                eprintln!("lvs: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let builder = Logger::builder(Identity::lvsd()).verbose(cli.verbose);
+    let log = if cli.nodaemon { builder.stdout().build() } else { builder.syslog().build() };
+    if let Some(Err(e)) = &_pid_file {
+        log.info(e.to_string());
+    }
+    let settings = runtime::Settings {
+        config_path: path.to_path_buf(),
+        verbose: cli.verbose,
+        test_start: cli.test_start,
+        nanny: nanny.clone(),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            log.info(format!("cannot start: {e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<SignalEvent>();
+        let mut signals = match Signals::new() {
+            Ok(s) => s,
+            Err(e) => {
+                log.info(format!("cannot install signal handlers: {e}"));
+                return runtime::Outcome::NannyDied;
+            }
+        };
+        tokio::spawn(async move {
+            loop {
+                if tx.send(signals.next().await).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut lvsd = runtime::Lvsd::new(settings, config, kernel.as_mut(), log.clone());
+        lvsd.start().await;
+        lvsd.run(&mut rx).await
+    });
+    match outcome {
+        runtime::Outcome::Stopped => ExitCode::SUCCESS,
+        runtime::Outcome::NannyDied => ExitCode::FAILURE,
+    }
+}

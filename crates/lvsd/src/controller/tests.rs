@@ -194,7 +194,7 @@ fn worker_arguments_follow_the_service() {
         args,
         [
             "--worker", "-p", "53", "-u", "-s", "\\n", "-x", "'*'", "--regex", "-v", "-a", "20", "-t", "4",
-            "-U", "ssh", "--lvs"
+            "-U", "ssh"
         ]
     );
 }

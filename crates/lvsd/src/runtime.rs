@@ -1,0 +1,497 @@
+//! lvsd's event loop: reconciles the IPVS table with the controller's
+//! desired state as verdicts arrive, supervises the nanny workers, reloads
+//! on SIGHUP and tears everything down on SIGTERM (spec §3.2–§3.8).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use daemon::{Logger, SignalEvent};
+use health::protocol::{Report, Request};
+use ipvs::{IpvsKernel, Op, ServiceKey, Table, Timeouts, plan};
+use lvs_config::{Config, SystemResolver};
+use tokio::sync::mpsc;
+
+use crate::controller::{Controller, Health, WorkerChange};
+use crate::workers::{self, Worker, WorkerEvent};
+
+/// How lvsd runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The configuration file (re-read on SIGHUP).
+    pub config_path: PathBuf,
+    /// `-v`: passed on to the workers.
+    pub verbose: bool,
+    /// `-t`: change nothing, start no worker; log what would be done.
+    pub test_start: bool,
+    /// The nanny program to run as worker.
+    pub nanny: PathBuf,
+}
+
+/// Restarts allowed within [`RESTART_WINDOW`] before `hard_shutdown = 1`
+/// gives up and shuts lvsd down (so pulse can fail over).
+pub const RESTART_LIMIT: usize = 5;
+/// See [`RESTART_LIMIT`].
+pub const RESTART_WINDOW: Duration = Duration::from_secs(60);
+/// The main loop's tick, as the original's `alarm(5)`.
+const TICK: Duration = Duration::from_secs(5);
+/// How often the owned part of the table is compared with the kernel.
+const RESYNC: Duration = Duration::from_secs(60);
+/// How long a stopping worker gets before SIGKILL.
+const WORKER_GRACE: Duration = Duration::from_secs(2);
+
+/// Why the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// SIGTERM/SIGINT: orderly stop (exit 0).
+    Stopped,
+    /// A worker kept dying with `hard_shutdown = 1` (exit 1).
+    NannyDied,
+}
+
+struct Supervised {
+    worker: Option<Worker>,
+    generation: u64,
+    restarts: Vec<Instant>,
+    last_report: Instant,
+}
+
+/// The running daemon.
+pub struct Lvsd<'k> {
+    settings: Settings,
+    config: Config,
+    controller: Controller,
+    kernel: &'k mut dyn IpvsKernel,
+    log: Logger,
+    applied: Table,
+    workers: HashMap<ServiceKey, Supervised>,
+    events_tx: mpsc::UnboundedSender<WorkerEvent>,
+    events_rx: mpsc::UnboundedReceiver<WorkerEvent>,
+    restart_tx: mpsc::UnboundedSender<(ServiceKey, u64)>,
+    restart_rx: mpsc::UnboundedReceiver<(ServiceKey, u64)>,
+    /// Last probe result per (service, server id), for status displays.
+    pub last_probe: HashMap<(ServiceKey, u32), (bool, Option<String>)>,
+}
+
+fn timeouts_of(config: &Config) -> Timeouts {
+    let (tcp, tcp_fin, udp) = config.ipvs_timeouts();
+    Timeouts { tcp, tcp_fin, udp }
+}
+
+impl<'k> Lvsd<'k> {
+    /// A daemon for `config`, not started yet.
+    pub fn new(settings: Settings, config: Config, kernel: &'k mut dyn IpvsKernel, log: Logger) -> Self {
+        let controller = Controller::new(&config, settings.verbose);
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let (restart_tx, restart_rx) = mpsc::unbounded_channel();
+        Lvsd {
+            settings,
+            config,
+            controller,
+            kernel,
+            log,
+            applied: Table::default(),
+            workers: HashMap::new(),
+            events_tx,
+            events_rx,
+            restart_tx,
+            restart_rx,
+            last_probe: HashMap::new(),
+        }
+    }
+
+    /// The table lvsd believes the kernel holds.
+    pub fn applied(&self) -> &Table {
+        &self.applied
+    }
+
+    /// The controller (for tests and status).
+    pub fn controller(&self) -> &Controller {
+        &self.controller
+    }
+
+    /// Start-up (spec §3.2): timeouts, services, workers.
+    pub async fn start(&mut self) {
+        self.set_timeouts(None);
+        let actual = match self.kernel.snapshot() {
+            Ok(t) => t,
+            Err(e) => {
+                self.log.info(format!("cannot read the IPVS table: {e}"));
+                Table::default()
+            }
+        };
+        // Real servers already in the table stay until nanny judges them, so
+        // an lvsd restart does not blink them.
+        self.controller.adopt(&actual);
+        for s in &self.controller.services {
+            // The original prints the port where it says "active" (spec §3.3).
+            self.log.info(format!("starting virtual service {} active: {}", s.name, s.service.key.port()));
+        }
+        // The original cleared the whole table (`ipvsadm -C`); converging
+        // removes what lvs.cf does not own without touching the rest.
+        self.applied = actual;
+        self.sync();
+        let keys: Vec<ServiceKey> = self.controller.services.iter().map(|s| s.key()).collect();
+        for key in keys {
+            self.start_worker(key).await;
+        }
+    }
+
+    fn set_timeouts(&mut self, previous: Option<Timeouts>) {
+        let t = timeouts_of(&self.config);
+        if previous == Some(t) || t == Timeouts::default() || self.settings.test_start {
+            return;
+        }
+        if let Err(e) = self.kernel.set_timeouts(&t) {
+            self.log.info(format!("ipvsadm failed to set timeouts ({} {} {})", t.tcp, t.tcp_fin, t.udp));
+            self.log.debug(format!("--set: {e}"));
+        }
+    }
+
+    /// Makes the kernel hold the controller's desired table.
+    fn sync(&mut self) {
+        for line in self.controller.update_sorry() {
+            self.log.info(line);
+        }
+        let desired = self.controller.desired();
+        let ops = plan(&desired, &self.applied);
+        if ops.is_empty() {
+            return;
+        }
+        if self.settings.test_start {
+            for op in &ops {
+                self.log.info(format!("test start: would run ipvsadm {op}"));
+            }
+            self.applied = desired;
+            return;
+        }
+        for op in &ops {
+            self.log.debug(format!("ipvsadm {op}"));
+        }
+        match self.kernel.apply(&ops) {
+            Ok(report) if report.is_success() => self.applied = desired,
+            Ok(report) => {
+                for f in &report.failures {
+                    self.log_failure(&f.op, &f.errno.to_string());
+                }
+                self.resync(false);
+            }
+            Err(e) => {
+                self.log.info(format!("IPVS: {e}"));
+                self.resync(false);
+            }
+        }
+    }
+
+    fn log_failure(&self, op: &Op, why: &str) {
+        let name = self.controller.service(op.service()).map_or("?", |s| s.name.as_str());
+        match op {
+            Op::AddService(_) | Op::EditService(_) | Op::DeleteService(_) => {
+                self.log.info(format!("ipvsadm failed for virtual server {name}!"));
+            }
+            _ => {}
+        }
+        self.log.info(format!("{}: {why}", op.target()));
+    }
+
+    /// Re-reads the kernel's table; with `repair`, also plans against it.
+    fn resync(&mut self, repair: bool) {
+        match self.kernel.snapshot() {
+            Ok(actual) => {
+                // Only what lvsd owns: services added by hand survive.
+                let owned: Vec<ServiceKey> = self.controller.services.iter().map(|s| s.key()).collect();
+                self.applied = Table {
+                    services: actual.services.into_iter().filter(|s| owned.contains(&s.key)).collect(),
+                };
+                if repair {
+                    self.sync();
+                }
+            }
+            Err(e) => self.log.info(format!("cannot read the IPVS table: {e}")),
+        }
+    }
+
+    async fn start_worker(&mut self, key: ServiceKey) {
+        let Some(service) = self.controller.service(&key) else { return };
+        if self.settings.test_start {
+            return;
+        }
+        let entry = self.workers.entry(key).or_insert_with(|| Supervised {
+            worker: None,
+            generation: 0,
+            restarts: Vec::new(),
+            last_report: Instant::now(),
+        });
+        entry.generation += 1;
+        entry.last_report = Instant::now();
+        match workers::spawn(&self.settings.nanny, service, entry.generation, self.events_tx.clone()).await {
+            Ok(worker) => {
+                let pid = worker.pid();
+                for server in &service.servers {
+                    self.log.info(format!(
+                        "create_monitor for {}/{} running as pid {pid}",
+                        service.name, server.name
+                    ));
+                }
+                entry.worker = Some(worker);
+            }
+            Err(e) => {
+                self.log.info(format!(
+                    "cannot start {} for {}: {e}",
+                    self.settings.nanny.display(),
+                    service.name
+                ));
+                let generation = entry.generation;
+                self.schedule_restart(key, generation);
+            }
+        }
+    }
+
+    async fn stop_worker(&mut self, key: &ServiceKey) {
+        if let Some(mut s) = self.workers.remove(key)
+            && let Some(w) = s.worker.take()
+        {
+            w.stop(WORKER_GRACE).await;
+        }
+    }
+
+    /// Backoff 1, 2, 4 … 30 s by recent restarts; `false` when
+    /// `hard_shutdown = 1` and the worker keeps dying.
+    fn schedule_restart(&mut self, key: ServiceKey, generation: u64) -> bool {
+        let Some(entry) = self.workers.get_mut(&key) else { return true };
+        let now = Instant::now();
+        entry.restarts.retain(|t| now.duration_since(*t) < RESTART_WINDOW);
+        entry.restarts.push(now);
+        let recent = entry.restarts.len();
+        if self.config.hard_shutdown && recent > RESTART_LIMIT {
+            return false;
+        }
+        let delay = Duration::from_secs(1u64 << (recent - 1).min(5)).min(Duration::from_secs(30));
+        let tx = self.restart_tx.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let _ = tx.send((key, generation));
+        });
+        let name = self.controller.service(&key).map_or("?", |s| s.name.as_str());
+        self.log
+            .info(format!("nanny for virtual service {name} died; restarting it in {} s", delay.as_secs()));
+        true
+    }
+
+    fn on_report(&mut self, key: ServiceKey, report: Report) {
+        if let Some(s) = self.workers.get_mut(&key) {
+            s.last_report = Instant::now();
+        }
+        let changed = match report {
+            Report::Up { id, weight } => self.controller.set_health(&key, id, Health::Up { weight }),
+            Report::Down { id } => self.controller.set_health(&key, id, Health::Down),
+            Report::Probe { id, ok, reason } => {
+                self.last_probe.insert((key, id), (ok, reason));
+                // A server that never came up has failed its first probes:
+                // known down (it stays out of the table, and the sorry
+                // server may take over).
+                let unknown = self
+                    .controller
+                    .service(&key)
+                    .and_then(|s| s.servers.iter().find(|x| x.id == id))
+                    .is_some_and(|x| x.health == Health::Unknown);
+                !ok && unknown && self.controller.set_health(&key, id, Health::Down)
+            }
+        };
+        if changed {
+            self.sync();
+        }
+    }
+
+    /// `true` to keep running.
+    async fn on_worker_event(&mut self, event: WorkerEvent) -> bool {
+        match event {
+            WorkerEvent::Report(key, generation, report) => {
+                if self.workers.get(&key).is_some_and(|s| s.generation == generation) {
+                    self.on_report(key, report);
+                }
+                true
+            }
+            WorkerEvent::Garbage(key, line) => {
+                let name = self.controller.service(&key).map_or("?", |s| s.name.as_str());
+                self.log.debug(format!("nanny for {name}: unexpected output: {line}"));
+                true
+            }
+            WorkerEvent::Exited(key, generation) => {
+                let Some(entry) = self.workers.get_mut(&key).filter(|s| s.generation == generation) else {
+                    return true;
+                };
+                let status = match entry.worker.take() {
+                    Some(mut w) => w.child.wait().await.map(|s| s.to_string()).unwrap_or_default(),
+                    None => String::new(),
+                };
+                let name = self.controller.service(&key).map_or("?", |s| s.name.as_str()).to_owned();
+                self.log.info(format!("nanny for virtual service {name} exited ({status})"));
+                if self.schedule_restart(key, generation) {
+                    true
+                } else {
+                    // §3.5 with hard_shutdown = 1: a nanny that cannot be
+                    // kept alive shuts lvsd down, so pulse fails over.
+                    self.log.info("nanny died! shutting down lvs");
+                    false
+                }
+            }
+        }
+    }
+
+    async fn on_restart(&mut self, key: ServiceKey, generation: u64) {
+        if self.workers.get(&key).is_some_and(|s| s.generation == generation && s.worker.is_none()) {
+            self.start_worker(key).await;
+        }
+    }
+
+    /// Kills workers that have gone quiet for much longer than their probe
+    /// interval (a hung nanny); their exit then restarts them.
+    fn check_hung(&mut self) {
+        let now = Instant::now();
+        for s in &self.controller.services {
+            let Some(entry) = self.workers.get_mut(&s.key()) else { continue };
+            let Some(worker) = entry.worker.as_mut() else { continue };
+            let interval =
+                s.worker_args.iter().position(|a| a == "-t").and_then(|i| s.worker_args.get(i + 1));
+            let interval: u64 = interval.and_then(|t| t.parse().ok()).unwrap_or(10);
+            let limit = Duration::from_secs(3 * interval.max(1) + 30);
+            if !s.servers.is_empty() && now.duration_since(entry.last_report) > limit {
+                self.log.info(format!("nanny for virtual service {} is not reporting; killing it", s.name));
+                let _ = worker.child.start_kill();
+                entry.last_report = now;
+            }
+        }
+    }
+
+    /// SIGHUP: re-read lvs.cf; a bad file keeps the running configuration.
+    pub async fn reload(&mut self) {
+        self.log.info("rereading configuration file");
+        let path = self.settings.config_path.clone();
+        let config = match lvs_config::load(&path, &SystemResolver::new()) {
+            Ok(loaded) => loaded.parsed.config,
+            Err(lvs_config::LoadError::Read { .. }) => {
+                self.log.info(format!("lvs: failed to open {}", path.display()));
+                return;
+            }
+            Err(e) => {
+                let line = e.first().map_or(0, |d| d.line);
+                self.log.info(format!("lvs: error parsing {} on line {line}.", path.display()));
+                for detail in e.rendered() {
+                    self.log.debug(detail);
+                }
+                return;
+            }
+        };
+        let previous = timeouts_of(&self.config);
+        self.config = config;
+        self.set_timeouts(Some(previous));
+        let changes = self.controller.reload(&self.config);
+        for change in changes {
+            match change {
+                WorkerChange::Start(key) => {
+                    if let Some(s) = self.controller.service(&key) {
+                        self.log.info(format!("starting virtual service {} active: {}", s.name, key.port()));
+                    }
+                    self.start_worker(key).await;
+                }
+                WorkerChange::Stop(key) => {
+                    self.stop_worker(&key).await;
+                }
+                WorkerChange::Restart(key) => {
+                    self.stop_worker(&key).await;
+                    self.start_worker(key).await;
+                }
+                WorkerChange::Watch(key, id) => {
+                    let request = self
+                        .controller
+                        .service(&key)
+                        .and_then(|s| s.servers.iter().find(|x| x.id == id))
+                        .map(workers::watch_request);
+                    self.send(key, request).await;
+                }
+                WorkerChange::Forget(key, id) => self.send(key, Some(Request::Forget { id })).await,
+            }
+        }
+        self.sync();
+    }
+
+    async fn send(&mut self, key: ServiceKey, request: Option<Request>) {
+        let (Some(request), Some(worker)) =
+            (request, self.workers.get_mut(&key).and_then(|s| s.worker.as_mut()))
+        else {
+            return;
+        };
+        // A broken pipe means the worker died; its exit event restarts it
+        // with the current servers.
+        let _ = worker.send(&request).await;
+    }
+
+    /// SIGTERM: stop the workers, remove the services lvsd owns (spec §3.5).
+    pub async fn shutdown(&mut self) {
+        let keys: Vec<ServiceKey> = self.workers.keys().copied().collect();
+        for key in &keys {
+            self.stop_worker(key).await;
+        }
+        let mut ops = Vec::new();
+        for s in &self.controller.services {
+            self.log.info(format!("shutting down virtual service {}", s.name));
+            if self.applied.service(&s.key()).is_some() {
+                ops.push(Op::DeleteService(s.key()));
+            }
+        }
+        if self.settings.test_start || ops.is_empty() {
+            return;
+        }
+        match self.kernel.apply(&ops) {
+            Ok(report) => {
+                for f in &report.failures {
+                    self.log_failure(&f.op, &f.errno.to_string());
+                }
+            }
+            Err(e) => self.log.info(format!("IPVS: {e}")),
+        }
+        self.applied = Table::default();
+    }
+
+    /// Runs until a shutdown signal (or a fatal nanny death).
+    pub async fn run(&mut self, signals: &mut mpsc::UnboundedReceiver<SignalEvent>) -> Outcome {
+        let mut tick = tokio::time::interval(TICK);
+        let mut last_resync = Instant::now();
+        loop {
+            tokio::select! {
+                signal = signals.recv() => match signal {
+                    Some(SignalEvent::Shutdown { signal }) => {
+                        self.log.info(format!("shutting down due to signal {signal}"));
+                        self.shutdown().await;
+                        return Outcome::Stopped;
+                    }
+                    Some(SignalEvent::Reload) => self.reload().await,
+                    // The original died on SIGUSR1/2 (spec §3.8); ignore them.
+                    Some(SignalEvent::User1 | SignalEvent::User2) => {}
+                    None => {
+                        self.shutdown().await;
+                        return Outcome::Stopped;
+                    }
+                },
+                Some(event) = self.events_rx.recv() => {
+                    if !self.on_worker_event(event).await {
+                        self.shutdown().await;
+                        return Outcome::NannyDied;
+                    }
+                }
+                Some((key, generation)) = self.restart_rx.recv() => self.on_restart(key, generation).await,
+                _ = tick.tick() => {
+                    self.check_hung();
+                    if last_resync.elapsed() >= RESYNC && !self.settings.test_start {
+                        last_resync = Instant::now();
+                        self.resync(true);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

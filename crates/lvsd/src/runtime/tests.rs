@@ -1,0 +1,177 @@
+//! The event loop against the in-memory kernel and a scripted nanny.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+
+use daemon::log::{Identity, MemoryLog};
+use ipvs::fake::FakeKernel;
+
+use super::*;
+
+const CONFIG: &str = "primary = 192.0.2.1
+virtual www {
+ active = 1
+ address = 192.0.2.10 eth0:1
+ sorry_server = 10.0.0.99
+ server a {
+  address = 10.0.0.1
+  active = 1
+  weight = 5
+ }
+ server b {
+  address = 10.0.0.2
+  active = 1
+  weight = 5
+ }
+}
+";
+
+/// A stand-in for nanny: a shell script that reads the server lines and
+/// answers from a script of report lines.
+fn fake_nanny(dir: &std::path::Path, body: &str) -> PathBuf {
+    let path = dir.join("nanny");
+    let mut f = std::fs::File::create(&path).expect("create script");
+    writeln!(f, "#!/bin/sh\n{body}").expect("write script");
+    drop(f);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lvsd-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn settings(dir: &std::path::Path, nanny: PathBuf) -> Settings {
+    let config_path = dir.join("lvs.cf");
+    std::fs::write(&config_path, CONFIG).expect("write config");
+    Settings { config_path, verbose: false, test_start: false, nanny }
+}
+
+fn config() -> Config {
+    lvs_config::parse(CONFIG).expect("valid").config
+}
+
+async fn wait_for(
+    lvsd: &mut Lvsd<'_>,
+    rx: &mut mpsc::UnboundedReceiver<SignalEvent>,
+    until: impl Fn(&Table) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !until(lvsd.applied()) {
+        assert!(Instant::now() < deadline, "timed out; table:\n{}", lvsd.applied().to_rules());
+        tokio::select! {
+            Some(event) = lvsd.events_rx.recv() => { lvsd.on_worker_event(event).await; }
+            Some((k, g)) = lvsd.restart_rx.recv() => lvsd.on_restart(k, g).await,
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+            _ = rx.recv() => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn servers_enter_when_nanny_says_up_and_shutdown_removes_services() {
+    let dir = temp_dir("up");
+    // Servers get ids 1 and 2 in file order.
+    let nanny = fake_nanny(
+        &dir,
+        "read a; read b; echo 'probe 1 ok'; echo 'up 1 5'; echo 'probe 2 fail CONNECT to 10.0.0.2:80 timed out'; exec sleep 600",
+    );
+    let mut kernel = FakeKernel::default();
+    let memory = MemoryLog::new();
+    let log = Logger::builder(Identity::lvsd()).memory(&memory).build();
+    let (_tx, mut rx) = mpsc::unbounded_channel();
+    {
+        let mut lvsd = Lvsd::new(settings(&dir, nanny), config(), &mut kernel, log);
+        lvsd.start().await;
+        assert!(memory.contains("starting virtual service www active: 80"));
+        assert!(memory.contains("create_monitor for www/a running as pid"));
+        wait_for(&mut lvsd, &mut rx, |t| t.to_rules().contains("10.0.0.1")).await;
+        assert_eq!(
+            lvsd.applied().to_rules(),
+            "-A -t 192.0.2.10:80 -s wlc\n-a -t 192.0.2.10:80 -r 10.0.0.1:80 -m -w 5\n"
+        );
+        lvsd.shutdown().await;
+    }
+    assert!(memory.contains("shutting down virtual service www"));
+    assert!(kernel.snapshot().expect("fake").services.is_empty());
+}
+
+#[tokio::test]
+async fn sorry_server_when_every_server_fails_its_first_probe() {
+    let dir = temp_dir("sorry");
+    let nanny =
+        fake_nanny(&dir, "read a; read b; echo 'probe 1 fail x'; echo 'probe 2 fail y'; exec sleep 600");
+    let mut kernel = FakeKernel::default();
+    let memory = MemoryLog::new();
+    let log = Logger::builder(Identity::lvsd()).memory(&memory).build();
+    let (_tx, mut rx) = mpsc::unbounded_channel();
+    let mut lvsd = Lvsd::new(settings(&dir, nanny), config(), &mut kernel, log);
+    lvsd.start().await;
+    wait_for(&mut lvsd, &mut rx, |t| t.to_rules().contains("10.0.0.99")).await;
+    assert!(memory.contains("Virtual Server www: No real servers; activate sorry_server 10.0.0.99"));
+    lvsd.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_dead_nanny_is_restarted_and_the_table_is_untouched() {
+    let dir = temp_dir("restart");
+    // First run: say up, then die. Later runs: say up and stay.
+    let marker = dir.join("ran-once");
+    let body = format!(
+        "read a; read b; echo 'up 1 5'; if [ -e {m} ]; then exec sleep 600; fi; touch {m}; exit 3",
+        m = marker.display()
+    );
+    let nanny = fake_nanny(&dir, &body);
+    let mut kernel = FakeKernel::default();
+    let memory = MemoryLog::new();
+    let log = Logger::builder(Identity::lvsd()).memory(&memory).build();
+    let (_tx, mut rx) = mpsc::unbounded_channel();
+    let mut lvsd = Lvsd::new(settings(&dir, nanny), config(), &mut kernel, log);
+    lvsd.start().await;
+    wait_for(&mut lvsd, &mut rx, |t| t.to_rules().contains("10.0.0.1")).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while memory.messages().iter().filter(|m| m.starts_with("create_monitor for www/a")).nth(1).is_none() {
+        assert!(Instant::now() < deadline, "not restarted: {:?}", memory.messages());
+        tokio::select! {
+            Some(event) = lvsd.events_rx.recv() => { assert!(lvsd.on_worker_event(event).await); }
+            Some((k, g)) = lvsd.restart_rx.recv() => lvsd.on_restart(k, g).await,
+            _ = rx.recv() => {}
+        }
+    }
+    assert!(memory.contains("nanny for virtual service www exited"));
+    assert!(lvsd.applied().to_rules().contains("-r 10.0.0.1:80 -m -w 5"), "table kept");
+    lvsd.shutdown().await;
+}
+
+#[tokio::test]
+async fn reload_applies_only_the_difference_and_a_bad_file_keeps_the_running_config() {
+    let dir = temp_dir("reload");
+    let nanny = fake_nanny(&dir, "read a; read b; echo 'up 1 5'; echo 'up 2 5'; exec cat >/dev/null");
+    let mut kernel = FakeKernel::default();
+    let memory = MemoryLog::new();
+    let log = Logger::builder(Identity::lvsd()).memory(&memory).build();
+    let s = settings(&dir, nanny);
+    let path = s.config_path.clone();
+    let (_tx, mut rx) = mpsc::unbounded_channel();
+    let mut lvsd = Lvsd::new(s, config(), &mut kernel, log);
+    lvsd.start().await;
+    wait_for(&mut lvsd, &mut rx, |t| t.to_rules().contains("10.0.0.2")).await;
+    let before = lvsd.applied().clone();
+
+    std::fs::write(&path, "primary = 192.0.2.1\nvirtual www {\n port=80\n}\n").expect("write bad config");
+    lvsd.reload().await;
+    assert!(memory.contains(&format!("lvs: error parsing {} on line 3.", path.display())));
+    assert_eq!(lvsd.applied(), &before, "bad file: nothing changed");
+
+    std::fs::write(&path, CONFIG.replacen("weight = 5", "weight = 2", 1)).expect("write config");
+    lvsd.reload().await;
+    assert!(memory.contains("rereading configuration file"));
+    let ops = plan(lvsd.applied(), &before);
+    assert_eq!(
+        ops.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["-e -t 192.0.2.10:80 -r 10.0.0.1:80 -m -w 2"]
+    );
+    lvsd.shutdown().await;
+}
