@@ -160,3 +160,191 @@ cleanup() {
     LAB_PIDS=() LAB_NETNS=() LAB_LINKS=()
 }
 trap cleanup EXIT
+
+# ---- the lvsd lab (scenarios 20-23): lvsd + nanny in a router namespace ----
+# One L2 segment, direct routing: client `cl` 192.0.2.10, router `lvs`
+# 192.0.2.1 (+ the VIP, added by hand as pulse would), real servers
+# rs1..rs3 192.0.2.11-13 and a sorry server `sorry` 192.0.2.20, each with the
+# VIP on lo and a busybox httpd answering its namespace name.
+
+LVS_VIP=192.0.2.100
+LVS_RS=(rs1 rs2 rs3)
+declare -A LAB_HTTPD=()   # namespace -> pid of its busybox httpd
+LVSD_PID=""               # lvsd started by lvsd_start
+LVSD_LOG=""               # its stdout/stderr
+
+# now: seconds since the epoch with fractions (same clock as python's time.time()).
+now() { date +%s.%N; }
+# since T: seconds elapsed since T (one decimal).
+since() { awk -v t="$1" -v n="$(now)" 'BEGIN { printf "%.1f", n - t }'; }
+
+# measure_until SECONDS CMD...: like wait_until, but polls every 0.2 s and
+# sets MEASURED to the seconds it took (one decimal).
+MEASURED=""
+measure_until() {
+    local limit=$1 t0
+    shift
+    t0=$(now)
+    until "$@" >/dev/null 2>&1; do
+        awk -v t="$t0" -v n="$(now)" -v l="$limit" 'BEGIN { exit !(n - t < l) }' ||
+            fail "timed out after ${limit} s waiting for: $*"
+        sleep 0.2
+    done
+    MEASURED=$(since "$t0")
+}
+
+# lab_httpd NS PORT [BODY]: busybox httpd on 0.0.0.0:PORT in NS serving BODY
+# (default: the namespace name) as its index page; starts in well under a
+# second, unlike python. Returns once it answers. Stop it with lab_httpd_stop.
+lab_httpd() {
+    local ns=$1 port=$2 body=${3:-$1} dir=/tmp/lab-httpd-$1
+    mkdir -p "$dir"
+    printf '%s\n' "$body" >"$dir/index.html"
+    lab_spawn ip netns exec "$ns" busybox httpd -f -p "0.0.0.0:$port" -h "$dir"
+    LAB_HTTPD[$ns]=$!
+    wait_until 30 in_ns "$ns" curl -sf --max-time 5 "http://127.0.0.1:$port/"
+}
+
+# lab_httpd_stop NS: stop the httpd of NS (connections are then refused).
+lab_httpd_stop() {
+    local pid=${LAB_HTTPD[$1]:?no httpd in $1}
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    unset "LAB_HTTPD[$1]"
+}
+
+# lvs_lab: build the lab above, every web server answering on port 80.
+lvs_lab() {
+    local ns
+    need_ipvs
+    lab_bridge
+    lab_host cl 192.0.2.10/24
+    lab_host lvs 192.0.2.1/24
+    lab_host rs1 192.0.2.11/24
+    lab_host rs2 192.0.2.12/24
+    lab_host rs3 192.0.2.13/24
+    lab_host sorry 192.0.2.20/24
+    in_ns lvs ip addr add "$LVS_VIP/24" dev eth0 label eth0:1
+    for ns in "${LVS_RS[@]}" sorry; do
+        lab_dr_realserver "$ns" "$LVS_VIP"
+        lab_httpd "$ns" 80
+    done
+    info "lab up: client cl, router lvs (VIP $LVS_VIP), real servers ${LVS_RS[*]}, sorry server"
+}
+
+# lvs_lab_cf FILE [LINE...]: lvs.cf for the lab: virtual service `web` on
+# VIP:80, direct routing, default HTTP probe every second, reentry 6 s,
+# rs1..rs3 at weight 1; each LINE is added to the virtual block.
+lvs_lab_cf() {
+    local file=$1 ns line
+    shift
+    {
+        printf 'serial_no = 1\nprimary = 192.0.2.1\nservice = lvs\nbackup_active = 0\nnetwork = direct\n'
+        printf 'virtual web {\n\tactive = 1\n\taddress = %s eth0:1\n\tport = 80\n\tscheduler = wlc\n' "$LVS_VIP"
+        printf '\ttimeout = 1\n\treentry = 6\n'
+        for line in "$@"; do printf '\t%s\n' "$line"; done
+        for ns in "${LVS_RS[@]}"; do
+            printf '\tserver %s {\n\t\taddress = 192.0.2.%s\n\t\tactive = 1\n\t\tweight = 1\n\t}\n' \
+                "$ns" "$((10 + ${ns#rs}))"
+        done
+        printf '}\n'
+    } >"$file"
+    "$LVS_BIN_DIR/lvsctl" check -c "$file" >/dev/null || fail "lvsctl check rejects $file"
+}
+
+# lvs_rules: the router's IPVS table (ipvsadm -Sn), sorted.
+lvs_rules() { in_ns lvs ipvsadm -Sn | sort; }
+
+# lvs_dest IP: the router's table line of real server IP:80 (fails if absent).
+lvs_dest() { in_ns lvs ipvsadm -Sn | grep -- "-r $1:80 "; }
+lvs_no_dest() { ! lvs_dest "$1"; }
+
+# lvs_lab_wait_up: wait until rs1..rs3 are all in the table at weight 1.
+lvs_lab_wait_up() { wait_until 60 lvs_lab_all_up; }
+lvs_lab_all_up() { (($(lvs_rules | grep -c -- ' -w 1$') == ${#LVS_RS[@]})); }
+
+# lvs_lab_rules [IP:WEIGHT...]: the expected table with these real servers.
+lvs_lab_rules() {
+    local d
+    echo "-A -t $LVS_VIP:80 -s wlc"
+    for d in "$@"; do echo "-a -t $LVS_VIP:80 -r ${d%:*}:80 -g -w ${d#*:}"; done
+}
+
+# lvsd_start CF: run `lvsd -n -v -c CF` in the router namespace (log in
+# $LVSD_LOG, pid in $LVSD_PID); returns once its virtual services started.
+lvsd_start() {
+    need_bin lvsd nanny lvsctl
+    LVSD_LOG=${LVS_VM_OUT:-/tmp}/$SCENARIO.lvsd.log
+    lab_spawn ip netns exec lvs "$LVS_BIN_DIR/lvsd" -n -v -c "$1" >"$LVSD_LOG" 2>&1
+    LVSD_PID=$!
+    wait_until 60 grep -q 'starting virtual service' "$LVSD_LOG"
+    info "lvsd running as pid $LVSD_PID, log in $LVSD_LOG"
+}
+
+# lvs_lab_start [LINE...]: lvs_lab, lvs.cf ($LVS_CF, lvs_lab_cf with these
+# LINEs), lvsd started on it; returns once rs1..rs3 are in the table.
+LVS_CF=""
+lvs_lab_start() {
+    lvs_lab
+    LVS_CF=$(mktemp --suffix=.cf)
+    lvs_lab_cf "$LVS_CF" "$@"
+    lvsd_start "$LVS_CF"
+    lvs_lab_wait_up
+    info "rs1..rs3 in the table"
+}
+
+# lvsd_logged TEXT: lvsd's log has a line containing TEXT.
+lvsd_logged() { grep -qF -- "$1" "$LVSD_LOG"; }
+
+# ---- client: one python process requesting http://VIP/ in a loop ----
+# Each request is a new connection; one line per request in $CLIENT_LOG:
+# "START END ok BODY" or "START END fail ERROR" (epoch seconds).
+CLIENT_LOG=""
+client_start() {
+    CLIENT_LOG=${LVS_VM_OUT:-/tmp}/$SCENARIO.client.log
+    : >"$CLIENT_LOG"
+    lab_spawn ip netns exec cl python3 -u -c '
+import http.client, sys, time
+vip, log = sys.argv[1], open(sys.argv[2], "a", buffering=1)
+while True:
+    start = time.time()
+    try:
+        c = http.client.HTTPConnection(vip, 80, timeout=5)
+        c.request("GET", "/")
+        r = c.getresponse()
+        body = r.read().decode(errors="replace").strip()
+        c.close()
+        res = "ok " + body if r.status == 200 else "fail status %d" % r.status
+    except Exception as e:
+        res = "fail " + type(e).__name__ + ":" + str(e).replace("\n", " ")
+    log.write("%.3f %.3f %s\n" % (start, time.time(), res))
+    time.sleep(0.05)
+' "$LVS_VIP" "$CLIENT_LOG"
+    wait_until 90 grep -q ' ok ' "$CLIENT_LOG"
+    info "client requesting http://$LVS_VIP/ in a loop, log in $CLIENT_LOG"
+}
+
+# client_count WHAT [FROM [TO]]: requests started in [FROM, TO) whose result
+# is WHAT (ok, fail, or "ok BODY").
+client_count() {
+    awk -v what="$1" -v from="${2:-0}" -v to="${3:-1e12}" '
+        $1 >= from && $1 < to && (what == "" || $3 == what || $3 " " $4 == what) { n++ }
+        END { print n + 0 }' "$CLIENT_LOG"
+}
+
+# client_wait_requests N FROM: wait until N requests started after FROM ended.
+client_wait_requests() { wait_until 120 client_has "$@"; }
+# client_clean N WHAT [FROM]: wait for N requests started after FROM
+# (default: now) and fail if any of them failed; logs the count as WHAT and
+# leaves the window in CLIENT_FROM, CLIENT_TO.
+CLIENT_FROM="" CLIENT_TO=""
+client_clean() {
+    local failed
+    CLIENT_FROM=${3:-$(now)}
+    client_wait_requests "$1" "$CLIENT_FROM"
+    CLIENT_TO=$(now)
+    failed=$(client_count fail "$CLIENT_FROM" "$CLIENT_TO")
+    info "client: $failed failed of $(client_count '' "$CLIENT_FROM" "$CLIENT_TO") requests $2"
+    assert_eq 0 "$failed" "failed client requests $2"
+}
+client_has() { (($(client_count '' "$2") >= $1)); }
