@@ -49,6 +49,23 @@ fn settings(dir: &std::path::Path, nanny: PathBuf) -> Settings {
     Settings { config_path, verbose: false, test_start: false, nanny }
 }
 
+/// What every test needs: a scratch directory with lvs.cf and a scripted
+/// nanny, an empty fake kernel and a logger that keeps its lines.
+struct Fixture {
+    settings: Settings,
+    kernel: FakeKernel,
+    memory: MemoryLog,
+    log: Logger,
+}
+
+fn fixture(name: &str, nanny_script: &str) -> Fixture {
+    let dir = temp_dir(name);
+    let nanny = fake_nanny(&dir, nanny_script);
+    let memory = MemoryLog::new();
+    let log = Logger::builder(Identity::lvsd()).memory(&memory).build();
+    Fixture { settings: settings(&dir, nanny), kernel: FakeKernel::default(), memory, log }
+}
+
 fn config() -> Config {
     lvs_config::parse(CONFIG).expect("valid").config
 }
@@ -72,18 +89,14 @@ async fn wait_for(
 
 #[tokio::test]
 async fn servers_enter_when_nanny_says_up_and_shutdown_removes_services() {
-    let dir = temp_dir("up");
     // Servers get ids 1 and 2 in file order.
-    let nanny = fake_nanny(
-        &dir,
+    let Fixture { settings, mut kernel, memory, log } = fixture(
+        "up",
         "read a; read b; echo 'probe 1 ok'; echo 'up 1 5'; echo 'probe 2 fail CONNECT to 10.0.0.2:80 timed out'; exec sleep 600",
     );
-    let mut kernel = FakeKernel::default();
-    let memory = MemoryLog::new();
-    let log = Logger::builder(Identity::lvsd()).memory(&memory).build();
     let (_tx, mut rx) = mpsc::unbounded_channel();
     {
-        let mut lvsd = Lvsd::new(settings(&dir, nanny), config(), &mut kernel, log);
+        let mut lvsd = Lvsd::new(settings, config(), &mut kernel, log);
         lvsd.start().await;
         assert!(memory.contains("starting virtual service www active: 80"));
         assert!(memory.contains("create_monitor for www/a running as pid"));
@@ -100,14 +113,10 @@ async fn servers_enter_when_nanny_says_up_and_shutdown_removes_services() {
 
 #[tokio::test]
 async fn sorry_server_when_every_server_fails_its_first_probe() {
-    let dir = temp_dir("sorry");
-    let nanny =
-        fake_nanny(&dir, "read a; read b; echo 'probe 1 fail x'; echo 'probe 2 fail y'; exec sleep 600");
-    let mut kernel = FakeKernel::default();
-    let memory = MemoryLog::new();
-    let log = Logger::builder(Identity::lvsd()).memory(&memory).build();
+    let Fixture { settings, mut kernel, memory, log } =
+        fixture("sorry", "read a; read b; echo 'probe 1 fail x'; echo 'probe 2 fail y'; exec sleep 600");
     let (_tx, mut rx) = mpsc::unbounded_channel();
-    let mut lvsd = Lvsd::new(settings(&dir, nanny), config(), &mut kernel, log);
+    let mut lvsd = Lvsd::new(settings, config(), &mut kernel, log);
     lvsd.start().await;
     wait_for(&mut lvsd, &mut rx, |t| t.to_rules().contains("10.0.0.99")).await;
     assert!(memory.contains("Virtual Server www: No real servers; activate sorry_server 10.0.0.99"));
@@ -116,19 +125,15 @@ async fn sorry_server_when_every_server_fails_its_first_probe() {
 
 #[tokio::test]
 async fn a_dead_nanny_is_restarted_and_the_table_is_untouched() {
-    let dir = temp_dir("restart");
     // First run: say up, then die. Later runs: say up and stay.
-    let marker = dir.join("ran-once");
+    let marker = temp_dir("restart").join("ran-once");
     let body = format!(
         "read a; read b; echo 'up 1 5'; if [ -e {m} ]; then exec sleep 600; fi; touch {m}; exit 3",
         m = marker.display()
     );
-    let nanny = fake_nanny(&dir, &body);
-    let mut kernel = FakeKernel::default();
-    let memory = MemoryLog::new();
-    let log = Logger::builder(Identity::lvsd()).memory(&memory).build();
+    let Fixture { settings, mut kernel, memory, log } = fixture("restart", &body);
     let (_tx, mut rx) = mpsc::unbounded_channel();
-    let mut lvsd = Lvsd::new(settings(&dir, nanny), config(), &mut kernel, log);
+    let mut lvsd = Lvsd::new(settings, config(), &mut kernel, log);
     lvsd.start().await;
     wait_for(&mut lvsd, &mut rx, |t| t.to_rules().contains("10.0.0.1")).await;
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -147,15 +152,11 @@ async fn a_dead_nanny_is_restarted_and_the_table_is_untouched() {
 
 #[tokio::test]
 async fn reload_applies_only_the_difference_and_a_bad_file_keeps_the_running_config() {
-    let dir = temp_dir("reload");
-    let nanny = fake_nanny(&dir, "read a; read b; echo 'up 1 5'; echo 'up 2 5'; exec cat >/dev/null");
-    let mut kernel = FakeKernel::default();
-    let memory = MemoryLog::new();
-    let log = Logger::builder(Identity::lvsd()).memory(&memory).build();
-    let s = settings(&dir, nanny);
-    let path = s.config_path.clone();
+    let Fixture { settings, mut kernel, memory, log } =
+        fixture("reload", "read a; read b; echo 'up 1 5'; echo 'up 2 5'; exec cat >/dev/null");
+    let path = settings.config_path.clone();
     let (_tx, mut rx) = mpsc::unbounded_channel();
-    let mut lvsd = Lvsd::new(s, config(), &mut kernel, log);
+    let mut lvsd = Lvsd::new(settings, config(), &mut kernel, log);
     lvsd.start().await;
     wait_for(&mut lvsd, &mut rx, |t| t.to_rules().contains("10.0.0.2")).await;
     let before = lvsd.applied().clone();
