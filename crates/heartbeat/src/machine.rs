@@ -1,0 +1,435 @@
+//! The failover state machine of pulse in LVS mode (spec §2.5), with the
+//! activation (§2.6) and deactivation (§2.7) sequences as ordered
+//! [`Action`]s.
+//!
+//! Time is a monotonic [`Duration`] since any fixed origin, passed with
+//! every event (spec §8 #14: no wall clock, sub-second timers allowed). The
+//! caller delivers [`Event::Tick`] at [`Machine::next_deadline`]; early or
+//! late ticks are harmless.
+
+use std::time::Duration;
+
+use crate::wire::{Magic, Mode};
+
+/// The log texts of spec §6.2 the machine emits.
+mod text {
+    pub const MASTER: &str = "STARTING PULSE AS MASTER";
+    pub const BACKUP: &str = "STARTING PULSE AS BACKUP";
+    pub const BACKUP_DISABLED: &str = "We are backup node and backup is marked inactive -- exiting pulse";
+    pub const FORCED: &str = "Forced active on startup: activating lvs";
+    pub const PARTNER_DEAD: &str = "partner dead: activating lvs";
+    pub const BACKUP_INACTIVE: &str = "backup inactive: activating lvs";
+    pub const PRIMARY_INACTIVE: &str = "primary inactive: activating lvs";
+    pub const PARTNER_ACTIVE: &str = "partner active: deactivating LVS";
+    pub const RESENDING_ARPS: &str = "partner active: resending arps";
+    pub const LINK_FAILURE: &str = "Local NIC link failure: Pulse disabled";
+    pub const LINK_DEACTIVATE: &str = "local link failure: deactivating LVS";
+    pub const LINK_RESTORED: &str = "Local NIC link(s) restored: Pulse enabled";
+    pub const SENDING: &str = "DEBUG -- Sending heartbeat...";
+    pub const RECEIVED: &str = "DEBUG -- Received Heartbeat from partner";
+}
+
+/// The router's fixed role: primary ("master") ⇔ the `primary` address of
+/// lvs.cf is local (spec §2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The primary router (the original's `MASTER` bit).
+    Primary,
+    /// The backup router.
+    Backup,
+}
+
+impl Role {
+    /// The role of a router whose local addresses are `local`: primary when
+    /// `primary` is any of them. Pass every address of every interface, not
+    /// only each interface's first (spec §8 #23).
+    pub fn detect(primary: std::net::IpAddr, local: &[std::net::IpAddr]) -> Role {
+        if local.contains(&primary) { Role::Primary } else { Role::Backup }
+    }
+}
+
+/// Which way the IPVS connection sync daemon runs (spec §2.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SyncRole {
+    /// `ipvsadm --start-daemon master` (on activation).
+    Master,
+    /// `ipvsadm --start-daemon backup` (at start, on deactivation and exit).
+    Backup,
+}
+
+/// How the lvsd child ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChildExit {
+    /// It exited with this status.
+    Exited(i32),
+    /// A signal with this number killed it.
+    Signaled(i32),
+}
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// pulse enters its main loop (spec §2.2 step 8 onwards). Deliver once,
+    /// first.
+    Start,
+    /// Time passed; the machine checks its send and dead timers.
+    Tick,
+    /// A heartbeat that passed [`crate::Decoder`] arrived from the partner.
+    Heartbeat(Magic),
+    /// The link of one of our own heartbeat NICs went down (spec §2.11).
+    LinkDown,
+    /// All our heartbeat NICs have link again.
+    LinkUp,
+    /// The lvsd child exited.
+    ChildExited {
+        /// Its process id (for the log line).
+        pid: u32,
+        /// How it ended.
+        exit: ChildExit,
+    },
+    /// SIGTERM or SIGINT with this signal number: deactivate and exit 0.
+    Shutdown {
+        /// The signal number, for `Terminating due to signal %d`.
+        signal: i32,
+    },
+}
+
+/// What the caller must do, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Log this operator text (spec §6.2).
+    Log(String),
+    /// Log this text only in verbose mode (`-v`).
+    Debug(String),
+    /// Send this magic to the partner on every heartbeat channel.
+    SendHeartbeat(Magic),
+    /// Run `inactive_cmd` (if set), not waited for.
+    RunInactiveCmd,
+    /// Run `active_cmd` (if set), not waited for.
+    RunActiveCmd,
+    /// Start the lvsd child.
+    StartLvsd,
+    /// Stop the lvsd child: SIGTERM, bounded wait, then SIGKILL (spec §8 #20).
+    StopLvsd,
+    /// Run the sync-daemon sequence of spec §2.9 (if `syncdaemon = 1`).
+    SyncDaemon(SyncRole),
+    /// Bring up the VIPs (and the NAT router address) of active services.
+    BringUpVips,
+    /// Take them down again (spec §2.7 steps 5–6).
+    TakeDownVips,
+    /// Send the gratuitous ARPs for them (spec §2.8).
+    SendArps,
+    /// Leave the main loop and exit with this status.
+    Exit(u8),
+}
+
+/// Tunables; [`Settings::new`] gives the original's behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Interval between heartbeats (lvs.cf `keepalive`).
+    pub keepalive: Duration,
+    /// Silence after which the partner is dead (lvs.cf `deadtime`).
+    pub deadtime: Duration,
+    /// Whether a backup router takes part (`backup_active = 1` with a
+    /// `backup` address). Without one, no heartbeat is sent and a backup
+    /// exits at start.
+    pub has_backup: bool,
+    /// `--forceactive`: activate at start.
+    pub force_active: bool,
+    /// Restarts of a dead lvsd allowed per activation before the active role
+    /// is given up (spec §8 #8). 0, the default, is the original: never
+    /// restart, deactivate at once and set CHILDFAIL.
+    pub lvsd_restarts: u32,
+    /// Spec §8 #17: when set, an inactive backup activates on STOPPED only
+    /// once it has heard nothing but STOPPED for a whole `deadtime`, which
+    /// removes the dual-active window of a cold start of both routers. Off
+    /// by default (the original activates on the first STOPPED).
+    pub cold_start_guard: bool,
+}
+
+impl Settings {
+    /// The original's behaviour with these timers, a backup present.
+    pub const fn new(keepalive: Duration, deadtime: Duration) -> Self {
+        Settings {
+            keepalive,
+            deadtime,
+            has_backup: true,
+            force_active: false,
+            lvsd_restarts: 0,
+            cold_start_guard: false,
+        }
+    }
+}
+
+/// The state bits of the original besides the role (spec §2.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flags {
+    /// We hold the VIPs and run lvsd.
+    pub active: bool,
+    /// One of our heartbeat NICs has no link.
+    pub link_fail: bool,
+    /// Our lvsd died; cleared by the partner's next RUNNING.
+    pub child_fail: bool,
+}
+
+/// pulse's decision core.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    role: Role,
+    settings: Settings,
+    flags: Flags,
+    started: bool,
+    finished: bool,
+    send_at: Duration,
+    dead_at: Duration,
+    /// Since when only STOPPED was heard (for `cold_start_guard`).
+    stopped_since: Option<Duration>,
+    restarts_used: u32,
+}
+
+impl Machine {
+    /// A machine for `role`, not yet started.
+    pub fn new(role: Role, settings: Settings) -> Self {
+        Machine {
+            role,
+            settings,
+            flags: Flags::default(),
+            started: false,
+            finished: false,
+            send_at: Duration::ZERO,
+            dead_at: Duration::ZERO,
+            stopped_since: None,
+            restarts_used: 0,
+        }
+    }
+
+    /// The fixed role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The state bits.
+    pub fn flags(&self) -> Flags {
+        self.flags
+    }
+
+    /// Whether we are the active router.
+    pub fn is_active(&self) -> bool {
+        self.flags.active
+    }
+
+    /// Whether the machine has emitted [`Action::Exit`].
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// The magic our heartbeats carry now.
+    pub fn magic(&self) -> Magic {
+        Magic::for_state(Mode::Lvs, self.flags.active)
+    }
+
+    /// When the next [`Event::Tick`] is due; `None` before start and after exit.
+    pub fn next_deadline(&self) -> Option<Duration> {
+        if !self.started || self.finished {
+            return None;
+        }
+        Some(if self.settings.has_backup { self.send_at.min(self.dead_at) } else { self.dead_at })
+    }
+
+    /// Handles `event` happening at `now`; returns what to do, in order.
+    pub fn on_event(&mut self, event: Event, now: Duration) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.finished {
+            return out;
+        }
+        match event {
+            Event::Start => self.start(now, &mut out),
+            _ if !self.started => {}
+            Event::Tick => self.tick(now, &mut out),
+            Event::Heartbeat(magic) => self.heartbeat(magic, now, &mut out),
+            Event::LinkDown => self.link_down(&mut out),
+            Event::LinkUp => {
+                if self.flags.link_fail {
+                    out.push(log(text::LINK_RESTORED));
+                    self.flags.link_fail = false;
+                }
+            }
+            Event::ChildExited { pid, exit } => self.child_exited(pid, exit, &mut out),
+            Event::Shutdown { signal } => {
+                out.push(Action::Log(format!("Terminating due to signal {signal}")));
+                self.deactivate(&mut out);
+                out.push(Action::Exit(0));
+                self.finished = true;
+            }
+        }
+        out
+    }
+
+    fn start(&mut self, now: Duration, out: &mut Vec<Action>) {
+        if self.started {
+            return;
+        }
+        self.started = true;
+        out.push(log(match self.role {
+            Role::Primary => text::MASTER,
+            Role::Backup => text::BACKUP,
+        }));
+        if self.role == Role::Backup && !self.settings.has_backup {
+            out.push(log(text::BACKUP_DISABLED));
+            out.push(Action::Exit(255));
+            self.finished = true;
+            return;
+        }
+        // The node begins inactive (spec §2.5 "Start", §2.10).
+        out.push(Action::RunInactiveCmd);
+        out.push(Action::SyncDaemon(SyncRole::Backup));
+        if self.settings.force_active {
+            out.push(log(text::FORCED));
+            self.activate(out);
+        }
+        // The first heartbeat goes out one keepalive after start (spec §2.4).
+        self.send_at = now + self.settings.keepalive;
+        self.dead_at = now + self.settings.deadtime;
+    }
+
+    fn tick(&mut self, now: Duration, out: &mut Vec<Action>) {
+        if self.settings.has_backup && now >= self.send_at {
+            out.push(debug(text::SENDING));
+            out.push(Action::SendHeartbeat(self.magic()));
+            self.send_at = now + self.settings.keepalive;
+        }
+        if now >= self.dead_at {
+            if self.can_take_over() {
+                out.push(log(text::PARTNER_DEAD));
+                self.activate(out);
+            }
+            self.dead_at = now + self.settings.deadtime;
+        }
+    }
+
+    fn heartbeat(&mut self, magic: Magic, now: Duration, out: &mut Vec<Action>) {
+        out.push(debug(text::RECEIVED));
+        match magic {
+            // An LVS peer never sends STOPME; treating it as RUNNING is what
+            // the original ends up doing (spec §2.5).
+            Magic::Running | Magic::StopMe => {
+                self.stopped_since = None;
+                self.flags.child_fail = false;
+                if self.flags.active {
+                    match self.role {
+                        Role::Backup => {
+                            // One RUNNING first, so the master re-ARPs.
+                            out.push(Action::SendHeartbeat(Magic::Running));
+                            out.push(log(text::PARTNER_ACTIVE));
+                            self.deactivate(out);
+                        }
+                        Role::Primary => {
+                            out.push(log(text::RESENDING_ARPS));
+                            out.extend([Action::RunActiveCmd, Action::BringUpVips, Action::SendArps]);
+                        }
+                    }
+                }
+            }
+            Magic::Stopped => {
+                let since = *self.stopped_since.get_or_insert(now);
+                let guarded = self.settings.cold_start_guard
+                    && self.role == Role::Backup
+                    && now.saturating_sub(since) < self.settings.deadtime;
+                if self.can_take_over() && !guarded {
+                    out.push(log(match self.role {
+                        Role::Primary => text::BACKUP_INACTIVE,
+                        Role::Backup => text::PRIMARY_INACTIVE,
+                    }));
+                    self.activate(out);
+                }
+            }
+            // Liveness only (the original's handling is compiled out).
+            Magic::Hold | Magic::Held => {}
+            // Another mode's heartbeat: the decoder refuses it; if one gets
+            // here anyway it is not proof of life.
+            Magic::FosRunning | Magic::FosStopped => return,
+        }
+        self.dead_at = now + self.settings.deadtime;
+    }
+
+    fn link_down(&mut self, out: &mut Vec<Action>) {
+        if self.flags.link_fail {
+            return;
+        }
+        out.push(log(text::LINK_FAILURE));
+        self.flags.link_fail = true;
+        if self.flags.active {
+            out.push(log(text::LINK_DEACTIVATE));
+            self.deactivate(out);
+        }
+    }
+
+    fn child_exited(&mut self, pid: u32, exit: ChildExit, out: &mut Vec<Action>) {
+        out.push(Action::Log(match exit {
+            ChildExit::Exited(status) => format!("Child process {pid} exited with status {status}"),
+            ChildExit::Signaled(signal) => format!("Child process {pid} terminated with signal {signal}"),
+        }));
+        if !self.flags.active {
+            return;
+        }
+        if self.restarts_used < self.settings.lvsd_restarts {
+            self.restarts_used += 1;
+            out.push(Action::Log(format!(
+                "restarting lvsd ({} of {})",
+                self.restarts_used, self.settings.lvsd_restarts
+            )));
+            out.push(Action::StartLvsd);
+            return;
+        }
+        // The child is gone: release everything else, then stay inactive
+        // until the partner proves alive (CHILDFAIL).
+        self.release(out, false);
+        self.flags.child_fail = true;
+    }
+
+    fn can_take_over(&self) -> bool {
+        !self.flags.active && !self.flags.link_fail && !self.flags.child_fail
+    }
+
+    /// Spec §2.6: active_cmd, lvsd, sync daemon master, VIPs and ARPs.
+    fn activate(&mut self, out: &mut Vec<Action>) {
+        out.extend([
+            Action::RunActiveCmd,
+            Action::StartLvsd,
+            Action::SyncDaemon(SyncRole::Master),
+            Action::BringUpVips,
+            Action::SendArps,
+        ]);
+        self.flags.active = true;
+        self.restarts_used = 0;
+    }
+
+    /// Spec §2.7: inactive_cmd and sync daemon backup always; lvsd and VIPs
+    /// only when active.
+    fn deactivate(&mut self, out: &mut Vec<Action>) {
+        self.release(out, true);
+    }
+
+    fn release(&mut self, out: &mut Vec<Action>, stop_lvsd: bool) {
+        out.extend([Action::RunInactiveCmd, Action::SyncDaemon(SyncRole::Backup)]);
+        if !self.flags.active {
+            return;
+        }
+        if stop_lvsd {
+            out.push(Action::StopLvsd);
+        }
+        out.push(Action::TakeDownVips);
+        self.flags.active = false;
+    }
+}
+
+fn log(text: &str) -> Action {
+    Action::Log(text.to_owned())
+}
+
+fn debug(text: &str) -> Action {
+    Action::Debug(text.to_owned())
+}
+
+#[cfg(test)]
+mod tests;
