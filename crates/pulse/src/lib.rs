@@ -1,0 +1,34 @@
+//! pulse: the heartbeat daemon of a Piranha LVS router pair (spec §2).
+//!
+//! The decisions live in the [`heartbeat`] crate; this crate is the I/O
+//! edge around them:
+//!
+//! - [`cli`]: the original command line (spec §2.1);
+//! - [`addresses`]: local addresses, the role, and the heartbeat channels
+//!   derived from lvs.cf (spec §1.7, §2.2 step 6, §2.3);
+//! - [`transport`]: the UDP sockets bound to our own public (and private)
+//!   address;
+//! - [`router`]: the [`Router`] trait through which the machine's actions
+//!   reach lvsd, commands, the sync daemon, VIPs and ARP, with a recording
+//!   implementation for tests; [`processes`] is the real one for what exists
+//!   today (commands, lvsd, ipvsadm sync daemon);
+//! - [`runtime`]: the event loop feeding [`heartbeat::Machine`].
+//!
+//! Left out for now: VIP bring-up/removal and gratuitous ARP (they belong to
+//! the `netif` crate; [`processes::ProcessRouter`] logs that they are not
+//! available), `monitor_links` (spec §2.11), FOS mode (spec §2.15).
+
+#![forbid(unsafe_code)]
+
+pub mod addresses;
+pub mod cli;
+pub mod processes;
+pub mod router;
+pub mod runtime;
+pub mod transport;
+
+pub use addresses::{Channels, local_addresses};
+pub use cli::{Cli, VERSION_TEXT};
+pub use router::{RecordingRouter, Router, RouterError};
+pub use runtime::{Control, run};
+pub use transport::{HeartbeatSockets, SocketError};
