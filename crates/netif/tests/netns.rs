@@ -5,7 +5,6 @@
 mod lab;
 
 use std::net::Ipv4Addr;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use lab::{Lab, frames_from};
@@ -130,18 +129,8 @@ fn spec_2_8_and_5_gratuitous_arps_on_the_wire() {
         Vip::new(ip("10.77.0.51"), None, &format!("{dev}:2")).unwrap(),
     ];
     let mac = lab.router_mac();
-    let (ready_tx, ready_rx) = mpsc::channel();
-
-    let (frames, took) = std::thread::scope(|scope| {
-        let capture = scope.spawn(|| {
-            lab.capture_on_peer(
-                move || ready_tx.send(()).unwrap(),
-                Duration::from_secs(3),
-                Duration::from_secs(15),
-            )
-        });
-        ready_rx.recv().expect("capture ready");
-        let took = Lab::block_on(&lab.router, || async {
+    let (frames, took) = lab.capture_during(Duration::from_secs(3), Duration::from_secs(15), || {
+        Lab::block_on(&lab.router, || async {
             let interfaces = Interfaces::connect().unwrap();
             let mut targets = Vec::new();
             for vip in &vips {
@@ -153,8 +142,7 @@ fn spec_2_8_and_5_gratuitous_arps_on_the_wire() {
             let failures = announce(&socket, &targets, Cadence::default()).await;
             assert!(failures.is_empty(), "{failures:?}");
             start.elapsed()
-        });
-        (capture.join().expect("capture thread"), took)
+        })
     });
 
     // Returns after 5 frames and 5 pauses, as pulse's ≈5 s before `gratuitous lvs arps finished`.

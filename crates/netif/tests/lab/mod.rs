@@ -9,8 +9,10 @@
 #![allow(dead_code)]
 
 use std::fs::File;
+use std::io::ErrorKind;
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use netif::{ArpPacket, MacAddr, PacketSocket};
@@ -131,21 +133,36 @@ impl Lab {
         })
     }
 
-    /// Starts capturing ARP frames on the peer end; `ready` is called once the socket is
-    /// bound. Returns each frame with its arrival time, collected until `quiet` passes
-    /// without a frame or `limit` has passed since the start.
-    pub fn capture_on_peer(
+    /// Captures the ARP frames arriving at the peer end while `action` runs (it starts once
+    /// the capture socket is bound), until `quiet` passes without a frame after it or
+    /// `limit` has passed; returns each frame with its arrival time, and what `action`
+    /// returned.
+    pub fn capture_during<T: Send>(
         &self,
-        ready: impl FnOnce() + Send,
+        quiet: Duration,
+        limit: Duration,
+        action: impl FnOnce() -> T + Send,
+    ) -> (Vec<(Instant, Vec<u8>)>, T) {
+        let (ready_tx, ready_rx) = mpsc::channel();
+        std::thread::scope(|scope| {
+            let capture = scope.spawn(|| self.capture_on_peer(ready_tx, quiet, limit));
+            ready_rx.recv().expect("capture ready");
+            let result = action();
+            (capture.join().expect("capture thread"), result)
+        })
+    }
+
+    fn capture_on_peer(
+        &self,
+        ready: mpsc::Sender<()>,
         quiet: Duration,
         limit: Duration,
     ) -> Vec<(Instant, Vec<u8>)> {
-        let peer_if = self.peer_if.clone();
         Lab::within(&self.peer, move || {
-            let index = netif::interface_index(&peer_if).expect("peer interface");
+            let index = netif::interface_index(&self.peer_if).expect("peer interface");
             let socket = PacketSocket::arp_receiver(index).expect("AF_PACKET receiver");
             socket.set_read_timeout(Duration::from_millis(100)).expect("timeout");
-            ready();
+            ready.send(()).expect("test waits for the capture");
             let start = Instant::now();
             let mut last = start;
             let mut frames = Vec::new();
@@ -156,11 +173,7 @@ impl Lab {
                         last = Instant::now();
                         frames.push((last, buf[..n].to_vec()));
                     }
-                    Err(e)
-                        if matches!(
-                            e.kind(),
-                            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                        ) => {}
+                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
                     Err(e) => panic!("recv: {e}"),
                 }
             }
