@@ -12,20 +12,26 @@
 //!   reach lvsd, commands, the sync daemon, VIPs and ARP, with a recording
 //!   implementation for tests; [`processes`] is the real one for what exists
 //!   today (commands, lvsd, ipvsadm sync daemon);
-//! - [`runtime`]: the event loop feeding [`heartbeat::Machine`].
+//! - [`vips`]: the VIPs of the active services, brought up, announced with
+//!   gratuitous ARP and released through `netif` (spec §2.7, §2.8);
+//! - [`links`]: `monitor_links` (spec §2.11);
+//! - [`runtime`]: the event loop feeding [`heartbeat::Machine`];
+//! - [`start`]: the program itself, start-up order of spec §2.2.
 //!
-//! Left out for now: VIP bring-up/removal and gratuitous ARP (they belong to
-//! the `netif` crate; [`processes::ProcessRouter`] logs that they are not
-//! available), `monitor_links` (spec §2.11), FOS mode (spec §2.15).
+//! Left out: FOS mode (spec §2.15); heartbeat settings changed by a SIGHUP
+//! reload need a restart.
 
 #![forbid(unsafe_code)]
 
 pub mod addresses;
 pub mod cli;
+pub mod links;
 pub mod processes;
 pub mod router;
 pub mod runtime;
+pub mod start;
 pub mod transport;
+pub mod vips;
 
 pub use addresses::{Channels, local_addresses};
 pub use cli::{Cli, VERSION_TEXT};

@@ -2,10 +2,11 @@
 //! `inactive_cmd` (spec §2.10), lvsd (spec §2.6 step 2, §2.7 step 4) and
 //! the ipvsadm sync-daemon sequence (spec §2.9).
 //!
-//! VIPs and gratuitous ARP are **not available yet** (they come from the
-//! `netif` crate): those methods log so on every call rather than pretend.
-//! With `--test-start` nothing is run at all; each action is logged as
-//! what would have been done (spec §8 #18).
+//! VIPs and gratuitous ARP go to its [`VipHandler`] (`netif`). SIGHUP
+//! re-reads lvs.cf (a bad file keeps the running configuration) and is
+//! forwarded to a live lvsd only (spec §8 #3). With `--test-start` nothing
+//! is run at all; each action is logged as what would have been done (spec
+//! §8 #18).
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
@@ -13,19 +14,19 @@ use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
 use daemon::Logger;
+use daemon::notify::Notifier;
 use heartbeat::{ChildExit, SyncRole};
+use lvs_config::{Config, SystemResolver};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tokio::process::{Child, Command as Process};
 
 use crate::router::{Command, Router, RouterError};
+use crate::vips::{VipHandler, vip_plan};
 
 /// How long lvsd gets to exit after SIGTERM before SIGKILL (spec §8 #20;
 /// the original waits forever).
 pub const LVSD_STOP_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Logged when pulse would bring up VIPs or send ARPs.
-pub const VIPS_UNAVAILABLE: &str = "VIP handling is not available in this build: virtual IP addresses are NOT configured and no gratuitous ARPs are sent";
 
 /// What [`ProcessRouter`] runs, filled from the command line and lvs.cf.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +56,43 @@ pub struct ProcessSettings {
 }
 
 impl ProcessSettings {
+    /// The settings for `config` read from `config_path`, with the command
+    /// line's choices.
+    pub fn new(
+        lvsd: PathBuf,
+        config_path: PathBuf,
+        daemon: bool,
+        verbose: bool,
+        test_start: bool,
+        config: &Config,
+    ) -> Self {
+        let mut settings = ProcessSettings {
+            lvsd,
+            config_path,
+            daemon,
+            verbose,
+            test_start,
+            active_cmd: None,
+            inactive_cmd: None,
+            syncdaemon: false,
+            ipvsadm: String::new(),
+            syncd_iface: String::new(),
+            syncd_id: 0,
+        };
+        settings.apply_config(config);
+        settings
+    }
+
+    /// Takes what lvs.cf decides (commands, sync daemon) from `config`.
+    pub fn apply_config(&mut self, config: &Config) {
+        self.active_cmd.clone_from(&config.active_cmd);
+        self.inactive_cmd.clone_from(&config.inactive_cmd);
+        self.syncdaemon = config.syncdaemon;
+        self.ipvsadm.clone_from(&config.ipvsadm);
+        self.syncd_iface.clone_from(&config.syncd_iface);
+        self.syncd_id = config.sync_id();
+    }
+
     /// lvsd's argument vector (spec §2.6 step 2), without the program.
     pub fn lvsd_args(&self) -> Vec<String> {
         let mut args = vec![
@@ -102,18 +140,62 @@ pub struct ProcessRouter {
     settings: ProcessSettings,
     log: Logger,
     lvsd: Option<Child>,
+    vips: VipHandler,
+    notifier: Notifier,
 }
 
 impl ProcessRouter {
-    /// A router running what `settings` names, logging to `log`.
+    /// A router running what `settings` names, logging to `log`, with no
+    /// VIPs (see [`ProcessRouter::with_vips`]).
     pub fn new(settings: ProcessSettings, log: Logger) -> Self {
-        ProcessRouter { settings, log, lvsd: None }
+        let vips = VipHandler::new(Vec::new(), settings.test_start, log.clone());
+        ProcessRouter { settings, log, lvsd: None, vips, notifier: Notifier::disabled() }
+    }
+
+    /// Uses `vips` for the VIPs and ARPs.
+    #[must_use]
+    pub fn with_vips(mut self, vips: VipHandler) -> Self {
+        self.vips = vips;
+        self
+    }
+
+    /// Tells systemd `READY=1` once a reload is done.
+    #[must_use]
+    pub fn with_notifier(mut self, notifier: Notifier) -> Self {
+        self.notifier = notifier;
+        self
+    }
+
+    /// Re-reads lvs.cf; on success takes its commands, sync-daemon
+    /// settings and VIPs, otherwise logs why and keeps the running ones.
+    fn reread_config(&mut self) {
+        let path = self.settings.config_path.clone();
+        self.log.info("rereading configuration file");
+        match lvs_config::load(&path, &SystemResolver::new()) {
+            Ok(loaded) => {
+                let config = loaded.parsed.config;
+                self.settings.apply_config(&config);
+                let (plan, problems) = vip_plan(&config);
+                for problem in problems {
+                    self.log.info(problem);
+                }
+                self.vips.set_plan(plan);
+            }
+            Err(e) => {
+                self.log.info(format!(
+                    "{}; keeping the running configuration",
+                    crate::start::config_error(&path, &e)
+                ));
+            }
+        }
     }
 
     fn spawn(&self, program: &str, args: &[&str]) -> Result<Child, RouterError> {
         Process::new(program)
             .args(args)
             .stdin(Stdio::null())
+            // Only pulse talks to systemd.
+            .env_remove("NOTIFY_SOCKET")
             .spawn()
             .map_err(|source| RouterError::Spawn { program: program.to_owned(), source })
     }
@@ -183,8 +265,19 @@ impl Router for ProcessRouter {
     }
 
     fn reload_lvsd(&mut self) -> bool {
-        let Some(pid) = self.lvsd.as_ref().and_then(Child::id) else { return false };
-        i32::try_from(pid).is_ok_and(|pid| kill(Pid::from_raw(pid), Signal::SIGHUP).is_ok())
+        self.reread_config();
+        // Only a live child: the original signalled pid 0, its own process
+        // group, and livelocked (spec §8 #3).
+        let alive = self.lvsd.as_mut().is_some_and(|child| matches!(child.try_wait(), Ok(None)));
+        let forwarded = alive
+            && self
+                .lvsd
+                .as_ref()
+                .and_then(Child::id)
+                .and_then(|pid| i32::try_from(pid).ok())
+                .is_some_and(|pid| kill(Pid::from_raw(pid), Signal::SIGHUP).is_ok());
+        let _ = self.notifier.ready();
+        forwarded
     }
 
     async fn lvsd_exited(&mut self) -> (u32, ChildExit) {
@@ -222,16 +315,17 @@ impl Router for ProcessRouter {
     }
 
     async fn bring_up_vips(&mut self) -> Result<(), RouterError> {
-        self.log.info(VIPS_UNAVAILABLE);
+        self.vips.bring_up().await;
         Ok(())
     }
 
     async fn take_down_vips(&mut self) -> Result<(), RouterError> {
-        self.log.info(VIPS_UNAVAILABLE);
+        self.vips.take_down().await;
         Ok(())
     }
 
     async fn send_arps(&mut self) -> Result<(), RouterError> {
+        self.vips.send_arps().await;
         Ok(())
     }
 }
