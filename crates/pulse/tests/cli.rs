@@ -79,15 +79,38 @@ fn spec_2_2_configuration_errors_exit_1() {
 
 #[test]
 fn spec_2_2_heartbeat_socket_failure_before_daemonizing() {
-    // Neither address is local: a backup that cannot bind its own address.
+    // Our own heartbeat address and port are taken, so binding fails
+    // (EADDRINUSE) whatever the sandbox allows for non-local addresses.
+    let taken = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind a loopback port");
+    let port = taken.local_addr().expect("local address").port();
     let cf = Cf::new(
         "bind",
-        "primary = 192.0.2.1\nbackup = 192.0.2.2\nbackup_active = 1\n\
-         virtual a {\n active = 1\n address = 192.0.2.9 eth0:1\n}\n",
+        &format!(
+            "primary = 127.0.0.1\nbackup = 127.0.0.2\nbackup_active = 1\nheartbeat_port = {port}\n\
+             virtual a {{\n active = 1\n address = 192.0.2.9 lo:9\n}}\n"
+        ),
     );
-    let out = pulse(&["-c", cf.path()]);
+    // -n: should binding ever succeed, the test kills a foreground process
+    // instead of leaving a daemon behind.
+    let mut child = Command::new(BIN)
+        .args(["-n", "-c", cf.path()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run pulse");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("pulse bound a taken heartbeat address");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("pulse output");
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let text = stderr(&out);
     assert!(text.starts_with("pulse: failed to bind to heartbeat address: "), "{text}");
     assert!(text.ends_with("pulse: cannot create heartbeat socket. running as root?\n"), "{text}");
+    drop(taken);
 }
