@@ -223,9 +223,11 @@ impl ParseError {
         self.diagnostics.iter().filter(|d| d.is_error())
     }
 
-    /// The first error, which is the one the original would have reported.
+    /// The error the original would have reported: it stops at the first
+    /// syntax error, and makes none of our semantic checks, so those come
+    /// only when the file has no syntax error.
     pub fn first_error(&self) -> Option<&Diagnostic> {
-        self.errors().next()
+        self.errors().find(|d| d.kind != ErrorKind::Semantic).or_else(|| self.errors().next())
     }
 }
 

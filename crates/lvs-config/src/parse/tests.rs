@@ -494,3 +494,14 @@ fn semantic_misc_checks() {
     let w = warnings("primary = 192.0.2.1\n");
     assert!(w.iter().any(|m| m.contains("no active virtual service")));
 }
+
+#[test]
+fn first_error_is_the_syntax_error_the_original_stops_at() {
+    // Line 2 has no address (our semantic check); line 4 is a syntax error.
+    let e = parse("primary = 192.0.2.1\nvirtual broken {\n active = 1\n bogus_keyword = 7\n}\n")
+        .expect_err("errors");
+    let first = e.first_error().expect("an error");
+    assert_eq!((first.kind, first.line), (ErrorKind::UnknownCommand, 4));
+    // Both are listed, in line order.
+    assert_eq!(e.errors().map(|d| d.line).collect::<Vec<_>>(), [2, 4]);
+}
