@@ -69,6 +69,8 @@ pub struct Lvsd<'k> {
     events_rx: mpsc::UnboundedReceiver<WorkerEvent>,
     restart_tx: mpsc::UnboundedSender<(ServiceKey, u64)>,
     restart_rx: mpsc::UnboundedReceiver<(ServiceKey, u64)>,
+    /// Verdicts changed since the last sync.
+    dirty: bool,
     /// Last probe result per (service, server id), for status displays.
     pub last_probe: HashMap<(ServiceKey, u32), (bool, Option<String>)>,
 }
@@ -96,6 +98,7 @@ impl<'k> Lvsd<'k> {
             events_rx,
             restart_tx,
             restart_rx,
+            dirty: false,
             last_probe: HashMap::new(),
         }
     }
@@ -298,9 +301,22 @@ impl<'k> Lvsd<'k> {
                 !ok && unknown && self.controller.set_health(&key, id, Health::Down)
             }
         };
-        if changed {
+        self.dirty |= changed;
+    }
+
+    /// Handles `event` and every other event already waiting, then brings
+    /// the kernel up to date once: a burst of verdicts (1,000 servers coming
+    /// up together) costs one plan and one batch, not one per verdict.
+    /// `true` to keep running.
+    async fn on_worker_events(&mut self, event: WorkerEvent) -> bool {
+        let mut keep_running = self.on_worker_event(event).await;
+        while keep_running && let Ok(next) = self.events_rx.try_recv() {
+            keep_running = self.on_worker_event(next).await;
+        }
+        if std::mem::take(&mut self.dirty) {
             self.sync();
         }
+        keep_running
     }
 
     /// `true` to keep running.
@@ -475,7 +491,7 @@ impl<'k> Lvsd<'k> {
                     }
                 },
                 Some(event) = self.events_rx.recv() => {
-                    if !self.on_worker_event(event).await {
+                    if !self.on_worker_events(event).await {
                         self.shutdown().await;
                         return Outcome::NannyDied;
                     }

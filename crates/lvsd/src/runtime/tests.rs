@@ -79,7 +79,7 @@ async fn wait_for(
     while !until(lvsd.applied()) {
         assert!(Instant::now() < deadline, "timed out; table:\n{}", lvsd.applied().to_rules());
         tokio::select! {
-            Some(event) = lvsd.events_rx.recv() => { lvsd.on_worker_event(event).await; }
+            Some(event) = lvsd.events_rx.recv() => { lvsd.on_worker_events(event).await; }
             Some((k, g)) = lvsd.restart_rx.recv() => lvsd.on_restart(k, g).await,
             _ = tokio::time::sleep(Duration::from_millis(50)) => {}
             _ = rx.recv() => {}
@@ -140,7 +140,7 @@ async fn a_dead_nanny_is_restarted_and_the_table_is_untouched() {
     while memory.messages().iter().filter(|m| m.starts_with("create_monitor for www/a")).nth(1).is_none() {
         assert!(Instant::now() < deadline, "not restarted: {:?}", memory.messages());
         tokio::select! {
-            Some(event) = lvsd.events_rx.recv() => { assert!(lvsd.on_worker_event(event).await); }
+            Some(event) = lvsd.events_rx.recv() => { assert!(lvsd.on_worker_events(event).await); }
             Some((k, g)) = lvsd.restart_rx.recv() => lvsd.on_restart(k, g).await,
             _ = rx.recv() => {}
         }
