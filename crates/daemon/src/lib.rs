@@ -37,5 +37,15 @@ pub mod signals;
 mod testutil;
 
 pub use exit::ExitStatus;
+
+/// The `--version` block every daemon prints, in the original's three-line
+/// format (spec §0); all binaries share the workspace version.
+pub const VERSION_TEXT: &str = concat!(
+    "Program Version:\t",
+    env!("CARGO_PKG_VERSION"),
+    "\nBuilt:\t\t\tfrom source\nA component of:\t\tpiranha-rs-",
+    env!("CARGO_PKG_VERSION"),
+    "\n"
+);
 pub use log::Logger;
 pub use signals::{SignalEvent, Signals};

@@ -18,13 +18,7 @@ pub mod runtime;
 pub mod workers;
 
 /// The version block printed by `--version` (spec §0 format).
-pub const VERSION_TEXT: &str = concat!(
-    "Program Version:\t",
-    env!("CARGO_PKG_VERSION"),
-    "\nBuilt:\t\t\t(cargo build)\nA component of:\t\tpiranha-rs-",
-    env!("CARGO_PKG_VERSION"),
-    "\n"
-);
+pub use daemon::VERSION_TEXT;
 
 /// The command line of the original lvsd (spec §3.1).
 #[derive(Debug, Parser)]

@@ -6,13 +6,7 @@ use clap::Parser;
 use lvs_config::DEFAULT_PATH;
 
 /// The version block printed by `--version` (spec §0 format).
-pub const VERSION_TEXT: &str = concat!(
-    "Program Version:\t",
-    env!("CARGO_PKG_VERSION"),
-    "\nBuilt:\t\t\t(cargo build)\nA component of:\t\tpiranha-rs-",
-    env!("CARGO_PKG_VERSION"),
-    "\n"
-);
+pub use daemon::VERSION_TEXT;
 
 /// Default lvsd binary.
 pub const DEFAULT_LVSD: &str = "/usr/sbin/lvsd";
