@@ -63,6 +63,9 @@ pub struct ServiceState {
     pub servers: Vec<ServerState>,
     /// The nanny worker's command line (after the program path).
     pub worker_args: Vec<String>,
+    /// `timeout`: the probe interval in seconds (a worker silent for much
+    /// longer is hung).
+    pub probe_interval: u32,
 }
 
 impl ServiceState {
@@ -196,6 +199,7 @@ impl Controller {
                 sorry_active: false,
                 quiesce: v.quiesce_server,
                 worker_args: worker_args(config, v, self.verbose),
+                probe_interval: v.timeout,
                 service,
                 servers,
             });

@@ -368,10 +368,7 @@ impl<'k> Lvsd<'k> {
         for s in &self.controller.services {
             let Some(entry) = self.workers.get_mut(&s.key()) else { continue };
             let Some(worker) = entry.worker.as_mut() else { continue };
-            let interval =
-                s.worker_args.iter().position(|a| a == "-t").and_then(|i| s.worker_args.get(i + 1));
-            let interval: u64 = interval.and_then(|t| t.parse().ok()).unwrap_or(10);
-            let limit = Duration::from_secs(3 * interval.max(1) + 30);
+            let limit = Duration::from_secs(3 * u64::from(s.probe_interval.max(1)) + 30);
             if !s.servers.is_empty() && now.duration_since(entry.last_report) > limit {
                 self.log.info(format!("nanny for virtual service {} is not reporting; killing it", s.name));
                 let _ = worker.child.start_kill();
