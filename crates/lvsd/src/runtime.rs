@@ -338,7 +338,7 @@ impl<'k> Lvsd<'k> {
                     return true;
                 };
                 let status = match entry.worker.take() {
-                    Some(mut w) => w.child.wait().await.map(|s| s.to_string()).unwrap_or_default(),
+                    Some(w) => w.reap(WORKER_GRACE).await,
                     None => String::new(),
                 };
                 let name = self.controller.service(&key).map_or("?", |s| s.name.as_str()).to_owned();

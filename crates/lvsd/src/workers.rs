@@ -61,6 +61,19 @@ impl Worker {
             let _ = self.child.kill().await;
         }
     }
+
+    /// Reaps a worker whose output has closed: it normally exits right
+    /// away; one that lives on past `grace` is useless and is killed, so
+    /// lvsd never waits for it forever. Returns how it ended, for the log.
+    pub async fn reap(mut self, grace: Duration) -> String {
+        match tokio::time::timeout(grace, self.child.wait()).await {
+            Ok(status) => status.map(|s| s.to_string()).unwrap_or_default(),
+            Err(_) => {
+                let _ = self.child.kill().await;
+                "killed: it closed its output but kept running".to_owned()
+            }
+        }
+    }
 }
 
 /// The request that makes a worker watch `server`.
