@@ -224,6 +224,11 @@ lvs_lab() {
     lab_host rs2 192.0.2.12/24
     lab_host rs3 192.0.2.13/24
     lab_host sorry 192.0.2.20/24
+    # What an LVS admin sets (keepalived's and ldirectord's docs advise it
+    # too): without it, a client whose new connection reuses the source port
+    # of a connection to a real server that has since left the table has its
+    # SYNs dropped until that entry expires (minutes), and the request fails.
+    in_ns lvs sysctl -qw net.ipv4.vs.expire_nodest_conn=1
     in_ns lvs ip addr add "$LVS_VIP/24" dev eth0 label eth0:1
     for ns in "${LVS_RS[@]}" sorry; do
         lab_dr_realserver "$ns" "$LVS_VIP"
@@ -345,6 +350,8 @@ client_clean() {
     CLIENT_TO=$(now)
     failed=$(client_count fail "$CLIENT_FROM" "$CLIENT_TO")
     info "client: $failed failed of $(client_count '' "$CLIENT_FROM" "$CLIENT_TO") requests $2"
+    ((failed == 0)) || awk -v from="$CLIENT_FROM" -v to="$CLIENT_TO" \
+        '$1 >= from && $1 < to && $3 == "fail"' "$CLIENT_LOG" | sed 's/^/    failed: /'
     assert_eq 0 "$failed" "failed client requests $2"
 }
 client_has() { (($(client_count '' "$2") >= $1)); }
