@@ -66,6 +66,17 @@ pub enum ChildExit {
     Signaled(i32),
 }
 
+impl ChildExit {
+    /// `Child process 123 exited with status 1` (the original's words), with
+    /// `what` for "Child process".
+    pub fn describe(self, what: &str, pid: u32) -> String {
+        match self {
+            ChildExit::Exited(status) => format!("{what} {pid} exited with status {status}"),
+            ChildExit::Signaled(signal) => format!("{what} {pid} terminated with signal {signal}"),
+        }
+    }
+}
+
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
@@ -365,10 +376,7 @@ impl Machine {
     }
 
     fn child_exited(&mut self, pid: u32, exit: ChildExit, out: &mut Vec<Action>) {
-        out.push(Action::Log(match exit {
-            ChildExit::Exited(status) => format!("Child process {pid} exited with status {status}"),
-            ChildExit::Signaled(signal) => format!("Child process {pid} terminated with signal {signal}"),
-        }));
+        out.push(Action::Log(exit.describe("Child process", pid)));
         if !self.flags.active {
             return;
         }

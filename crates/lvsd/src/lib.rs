@@ -43,9 +43,34 @@ pub struct Cli {
     /// Run as a daemon (syslog, pid file) without forking, as pulse starts it.
     #[arg(long)]
     pub nofork: bool,
+    /// Warm standby (started so by pulse on the backup): run the health
+    /// checks but leave the IPVS table alone until the line `active` arrives
+    /// on standard input; exit when standard input closes before that.
+    #[arg(long)]
+    pub standby: bool,
     /// Print the version and exit.
     #[arg(long)]
     pub version: bool,
+}
+
+/// Reads [`runtime::Standby`] commands from `input` on a thread of its own
+/// (the pipe from pulse; blocking reads keep it simple and it is one pipe),
+/// ending with [`runtime::Standby::Orphaned`] at end of input.
+fn read_standby_commands(input: std::fs::File) -> tokio::sync::mpsc::UnboundedReceiver<runtime::Standby> {
+    use std::io::BufRead;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(input).lines() {
+            let Ok(line) = line else { break };
+            if let Some(command) = runtime::Standby::parse(&line)
+                && tx.send(command).is_err()
+            {
+                return;
+            }
+        }
+        let _ = tx.send(runtime::Standby::Orphaned);
+    });
+    rx
 }
 
 /// The nanny to run: `client_monitor`, or when that is the default path and
@@ -97,6 +122,19 @@ pub fn main(cli: &Cli) -> ExitCode {
             }
         }
     };
+    // pulse's pipe, kept past daemonizing (which puts /dev/null on fd 0).
+    let standby_input = if cli.standby {
+        use std::os::fd::AsFd;
+        match std::io::stdin().as_fd().try_clone_to_owned() {
+            Ok(fd) => Some(std::fs::File::from(fd)),
+            Err(e) => {
+                eprintln!("lvs: --standby: cannot keep standard input: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
     // Daemonize before any runtime or thread exists (spec §2.13).
     let mut _pid_file = None;
     if !cli.nodaemon {
@@ -124,6 +162,7 @@ pub fn main(cli: &Cli) -> ExitCode {
         verbose: cli.verbose,
         test_start: cli.test_start,
         nanny: nanny.clone(),
+        standby: cli.standby,
     };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -149,6 +188,9 @@ pub fn main(cli: &Cli) -> ExitCode {
             }
         });
         let mut lvsd = runtime::Lvsd::new(settings, config, kernel.as_mut(), log.clone());
+        if let Some(input) = standby_input {
+            lvsd = lvsd.with_standby_commands(read_standby_commands(input));
+        }
         lvsd.start().await;
         lvsd.run(&mut rx).await
     });

@@ -26,6 +26,30 @@ pub struct Settings {
     pub test_start: bool,
     /// The nanny program to run as worker.
     pub nanny: PathBuf,
+    /// `--standby`: monitor the real servers but leave the kernel alone
+    /// until [`Standby::Activate`] (pulse's warm standby on the backup).
+    pub standby: bool,
+}
+
+/// What pulse tells a standby lvsd, one line on its standard input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standby {
+    /// `active`: this router took over; program the table now.
+    Activate,
+    /// End of input: pulse is gone. A standby lvsd exits; an active one
+    /// carries on, as the original's lvsd outlives its pulse.
+    Orphaned,
+}
+
+impl Standby {
+    /// The command on `line` (surrounding blanks ignored); `None` for
+    /// anything else.
+    pub fn parse(line: &str) -> Option<Standby> {
+        match line.trim() {
+            "active" => Some(Standby::Activate),
+            _ => None,
+        }
+    }
 }
 
 /// Restarts allowed within [`RESTART_WINDOW`] before `hard_shutdown = 1`
@@ -71,6 +95,10 @@ pub struct Lvsd<'k> {
     restart_rx: mpsc::UnboundedReceiver<(ServiceKey, u64)>,
     /// Verdicts changed since the last sync.
     dirty: bool,
+    /// Still in standby: the kernel is not touched.
+    standby: bool,
+    /// Where [`Standby`] commands arrive (only with `--standby`).
+    standby_rx: Option<mpsc::UnboundedReceiver<Standby>>,
     /// Last probe result per (service, server id), for status displays.
     pub last_probe: HashMap<(ServiceKey, u32), (bool, Option<String>)>,
 }
@@ -84,6 +112,7 @@ impl<'k> Lvsd<'k> {
     /// A daemon for `config`, not started yet.
     pub fn new(settings: Settings, config: Config, kernel: &'k mut dyn IpvsKernel, log: Logger) -> Self {
         let controller = Controller::new(&config, settings.verbose);
+        let standby = settings.standby;
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (restart_tx, restart_rx) = mpsc::unbounded_channel();
         Lvsd {
@@ -99,8 +128,22 @@ impl<'k> Lvsd<'k> {
             restart_tx,
             restart_rx,
             dirty: false,
+            standby,
+            standby_rx: None,
             last_probe: HashMap::new(),
         }
+    }
+
+    /// Takes [`Standby`] commands from `commands` (pulse's pipe).
+    #[must_use]
+    pub fn with_standby_commands(mut self, commands: mpsc::UnboundedReceiver<Standby>) -> Self {
+        self.standby_rx = Some(commands);
+        self
+    }
+
+    /// Whether lvsd is still a standby (kernel untouched).
+    pub fn is_standby(&self) -> bool {
+        self.standby
     }
 
     /// The table lvsd believes the kernel holds.
@@ -113,8 +156,46 @@ impl<'k> Lvsd<'k> {
         &self.controller
     }
 
-    /// Start-up (spec §3.2): timeouts, services, workers.
+    /// Start-up (spec §3.2): timeouts, services, workers. A standby starts
+    /// only the workers.
     pub async fn start(&mut self) {
+        if self.standby {
+            self.log.info(
+                "standby: monitoring the real servers; the IPVS table is left alone until this router takes over",
+            );
+        } else {
+            self.program_table();
+        }
+        let keys: Vec<ServiceKey> = self.controller.services.iter().map(|s| s.key()).collect();
+        for key in keys {
+            self.start_worker(key).await;
+        }
+    }
+
+    /// Leaves standby (pulse took over): the whole table in one batch, from
+    /// the health the workers have already reported.
+    pub fn activate(&mut self) {
+        if !self.standby {
+            return;
+        }
+        self.standby = false;
+        let servers = self.controller.services.iter().flat_map(|s| &s.servers);
+        let total = servers.clone().count();
+        let up = servers.filter(|x| matches!(x.health, Health::Up { .. })).count();
+        self.log.info(format!(
+            "takeover: programming the IPVS table from known health ({up} of {total} real servers up)"
+        ));
+        let started = Instant::now();
+        let changes = self.program_table();
+        self.log.info(format!(
+            "takeover: IPVS table programmed, {changes} changes in {} ms",
+            started.elapsed().as_millis()
+        ));
+    }
+
+    /// Timeouts, then the services: what the kernel already holds for them
+    /// is adopted and the rest converged. Returns the changes made.
+    fn program_table(&mut self) -> usize {
         self.set_timeouts(None);
         let actual = match self.kernel.snapshot() {
             Ok(t) => t,
@@ -133,16 +214,12 @@ impl<'k> Lvsd<'k> {
         // The original cleared the whole table (`ipvsadm -C`); converging
         // removes what lvs.cf does not own without touching the rest.
         self.applied = actual;
-        self.sync();
-        let keys: Vec<ServiceKey> = self.controller.services.iter().map(|s| s.key()).collect();
-        for key in keys {
-            self.start_worker(key).await;
-        }
+        self.sync()
     }
 
     fn set_timeouts(&mut self, previous: Option<Timeouts>) {
         let t = timeouts_of(&self.config);
-        if previous == Some(t) || t == Timeouts::default() || self.settings.test_start {
+        if previous == Some(t) || t == Timeouts::default() || self.settings.test_start || self.standby {
             return;
         }
         if let Err(e) = self.kernel.set_timeouts(&t) {
@@ -151,22 +228,26 @@ impl<'k> Lvsd<'k> {
         }
     }
 
-    /// Makes the kernel hold the controller's desired table.
-    fn sync(&mut self) {
+    /// Makes the kernel hold the controller's desired table; returns the
+    /// number of changes sent. A standby changes nothing.
+    fn sync(&mut self) -> usize {
+        if self.standby {
+            return 0;
+        }
         for line in self.controller.update_sorry() {
             self.log.info(line);
         }
         let desired = self.controller.desired();
         let ops = plan(&desired, &self.applied);
         if ops.is_empty() {
-            return;
+            return 0;
         }
         if self.settings.test_start {
             for op in &ops {
                 self.log.info(format!("test start: would run ipvsadm {op}"));
             }
             self.applied = desired;
-            return;
+            return ops.len();
         }
         for op in &ops {
             self.log.debug(format!("ipvsadm {op}"));
@@ -184,6 +265,7 @@ impl<'k> Lvsd<'k> {
                 self.resync(false);
             }
         }
+        ops.len()
     }
 
     fn log_failure(&self, op: &Op, why: &str) {
@@ -494,15 +576,34 @@ impl<'k> Lvsd<'k> {
                     }
                 }
                 Some((key, generation)) = self.restart_rx.recv() => self.on_restart(key, generation).await,
+                command = next_command(&mut self.standby_rx) => match command {
+                    Some(Standby::Activate) => self.activate(),
+                    Some(Standby::Orphaned) | None => {
+                        self.standby_rx = None;
+                        if self.standby {
+                            self.log.info("standby: pulse has gone away; exiting");
+                            self.shutdown().await;
+                            return Outcome::Stopped;
+                        }
+                    }
+                },
                 _ = tick.tick() => {
                     self.check_hung();
-                    if last_resync.elapsed() >= RESYNC && !self.settings.test_start {
+                    if last_resync.elapsed() >= RESYNC && !self.settings.test_start && !self.standby {
                         last_resync = Instant::now();
                         self.resync(true);
                     }
                 }
             }
         }
+    }
+}
+
+/// The next standby command; never resolves without a command channel.
+async fn next_command(commands: &mut Option<mpsc::UnboundedReceiver<Standby>>) -> Option<Standby> {
+    match commands {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -2,16 +2,24 @@
 //! `inactive_cmd` (spec §2.10), lvsd (spec §2.6 step 2, §2.7 step 4) and
 //! the ipvsadm sync-daemon sequence (spec §2.9).
 //!
+//! With our lvsd ([`lvsd_has_standby`]) the inactive router keeps a warm
+//! standby: `lvsd --standby`, whose health checks run while it leaves the
+//! IPVS table alone; on takeover pulse writes `active` to its standard input
+//! and it programs the whole table at once from the health it already knows,
+//! instead of starting cold and waiting for first probes. The original lvsd
+//! is started cold on takeover, as the original pulse does.
+//!
 //! VIPs and gratuitous ARP go to its [`VipHandler`] (`netif`). SIGHUP
 //! re-reads lvs.cf (a bad file keeps the running configuration) and is
 //! forwarded to a live lvsd only (spec §8 #3). With `--test-start` nothing
 //! is run at all; each action is logged as what would have been done (spec
 //! §8 #18).
 
+use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use daemon::Logger;
 use daemon::notify::Notifier;
@@ -27,6 +35,20 @@ use crate::vips::{VipHandler, vip_plan};
 /// How long lvsd gets to exit after SIGTERM before SIGKILL (spec §8 #20;
 /// the original waits forever).
 pub const LVSD_STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// The wait before a standby lvsd that died is started again; doubles per
+/// death up to [`STANDBY_RETRY_MAX`].
+const STANDBY_RETRY: Duration = Duration::from_secs(5);
+const STANDBY_RETRY_MAX: Duration = Duration::from_secs(120);
+
+/// Whether the lvsd at `program` is ours, so it understands `--standby`:
+/// its file carries our version text. Read, never run: another lvsd (or a
+/// stand-in script) might not handle `--version`, or do something else.
+pub fn lvsd_has_standby(program: &Path) -> bool {
+    const MARK: &[u8] = b"A component of:\t\tpiranha-rs-";
+    const LARGEST: u64 = 256 << 20;
+    std::fs::metadata(program).is_ok_and(|m| m.is_file() && m.len() <= LARGEST)
+        && std::fs::read(program).is_ok_and(|bytes| bytes.windows(MARK.len()).any(|w| w == MARK))
+}
 
 /// What [`ProcessRouter`] runs, filled from the command line and lvs.cf.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +75,8 @@ pub struct ProcessSettings {
     pub syncd_iface: String,
     /// `syncd_id & 0xff`.
     pub syncd_id: u8,
+    /// Keep `lvsd --standby` running while inactive (see the module docs).
+    pub warm_standby: bool,
 }
 
 impl ProcessSettings {
@@ -78,6 +102,7 @@ impl ProcessSettings {
             ipvsadm: String::new(),
             syncd_iface: String::new(),
             syncd_id: 0,
+            warm_standby: false,
         };
         settings.apply_config(config);
         settings
@@ -140,8 +165,22 @@ pub struct ProcessRouter {
     settings: ProcessSettings,
     log: Logger,
     lvsd: Option<Child>,
+    /// The write end of the active lvsd's standard input when it was a
+    /// standby (closing it is harmless once active).
+    lvsd_input: Option<std::fs::File>,
+    standby: Option<Standby>,
+    /// No standby is started before this (after one died).
+    standby_retry_at: Instant,
+    standby_retry: Duration,
     vips: VipHandler,
     notifier: Notifier,
+}
+
+/// A warm-standby lvsd and the pipe to its standard input.
+#[derive(Debug)]
+struct Standby {
+    child: Child,
+    input: std::fs::File,
 }
 
 impl ProcessRouter {
@@ -149,7 +188,17 @@ impl ProcessRouter {
     /// VIPs (see [`ProcessRouter::with_vips`]).
     pub fn new(settings: ProcessSettings, log: Logger) -> Self {
         let vips = VipHandler::new(Vec::new(), settings.test_start, log.clone());
-        ProcessRouter { settings, log, lvsd: None, vips, notifier: Notifier::disabled() }
+        ProcessRouter {
+            settings,
+            log,
+            lvsd: None,
+            lvsd_input: None,
+            standby: None,
+            standby_retry_at: Instant::now(),
+            standby_retry: STANDBY_RETRY,
+            vips,
+            notifier: Notifier::disabled(),
+        }
     }
 
     /// Uses `vips` for the VIPs and ARPs.
@@ -191,9 +240,13 @@ impl ProcessRouter {
     }
 
     fn spawn(&self, program: &str, args: &[&str]) -> Result<Child, RouterError> {
+        self.spawn_with_input(program, args, Stdio::null())
+    }
+
+    fn spawn_with_input(&self, program: &str, args: &[&str], stdin: Stdio) -> Result<Child, RouterError> {
         Process::new(program)
             .args(args)
-            .stdin(Stdio::null())
+            .stdin(stdin)
             // Only pulse talks to systemd.
             .env_remove("NOTIFY_SOCKET")
             .spawn()
@@ -206,6 +259,32 @@ fn child_exit(status: ExitStatus) -> ChildExit {
         (Some(code), _) => ChildExit::Exited(code),
         (None, Some(signal)) => ChildExit::Signaled(signal),
         (None, None) => ChildExit::Exited(-1),
+    }
+}
+
+impl ProcessRouter {
+    fn standby_failed(&mut self) {
+        self.standby_retry_at = Instant::now() + self.standby_retry;
+        self.standby_retry = (self.standby_retry * 2).min(STANDBY_RETRY_MAX);
+    }
+}
+
+/// SIGHUP to `child` if it still runs; whether it was sent.
+fn hang_up(child: Option<&mut Child>) -> bool {
+    let Some(child) = child else { return false };
+    if !matches!(child.try_wait(), Ok(None)) {
+        return false;
+    }
+    child
+        .id()
+        .and_then(|pid| i32::try_from(pid).ok())
+        .is_some_and(|pid| kill(Pid::from_raw(pid), Signal::SIGHUP).is_ok())
+}
+
+async fn wait_exit(child: &mut Child) -> ChildExit {
+    match child.wait().await {
+        Ok(status) => child_exit(status),
+        Err(_) => ChildExit::Exited(-1),
     }
 }
 
@@ -238,6 +317,23 @@ impl Router for ProcessRouter {
     fn start_lvsd(&mut self) -> Result<(), RouterError> {
         let program = self.settings.lvsd.display().to_string();
         let args = self.settings.lvsd_args();
+        if let Some(mut standby) = self.standby.take() {
+            let pid = standby.child.id().unwrap_or_default();
+            let alive = matches!(standby.child.try_wait(), Ok(None));
+            // A pipe with room never blocks a 7-byte write.
+            match standby.input.write_all(b"active\n") {
+                Ok(()) if alive => {
+                    self.log.info(format!("activating standby lvsd {pid}"));
+                    self.lvsd = Some(standby.child);
+                    self.lvsd_input = Some(standby.input);
+                    return Ok(());
+                }
+                Ok(()) => self.log.info(format!("standby lvsd {pid} is gone; starting lvsd")),
+                Err(e) => {
+                    self.log.info(format!("standby lvsd {pid} did not take the command ({e}); starting lvsd"))
+                }
+            }
+        }
         if self.settings.test_start {
             self.log.info(format!("--test-start: not starting {program} {}", args.join(" ")));
             return Ok(());
@@ -248,6 +344,7 @@ impl Router for ProcessRouter {
     }
 
     async fn stop_lvsd(&mut self) -> Result<(), RouterError> {
+        self.lvsd_input = None;
         let Some(mut child) = self.lvsd.take() else { return Ok(()) };
         let Some(pid) = child.id() else { return Ok(()) };
         let failed =
@@ -267,28 +364,80 @@ impl Router for ProcessRouter {
     fn reload_lvsd(&mut self) -> bool {
         self.reread_config();
         // Only a live child: the original signalled pid 0, its own process
-        // group, and livelocked (spec §8 #3).
-        let alive = self.lvsd.as_mut().is_some_and(|child| matches!(child.try_wait(), Ok(None)));
-        let forwarded = alive
-            && self
-                .lvsd
-                .as_ref()
-                .and_then(Child::id)
-                .and_then(|pid| i32::try_from(pid).ok())
-                .is_some_and(|pid| kill(Pid::from_raw(pid), Signal::SIGHUP).is_ok());
+        // group, and livelocked (spec §8 #3). A standby reloads too, so its
+        // checks follow the new file.
+        let forwarded = hang_up(self.lvsd.as_mut());
+        hang_up(self.standby.as_mut().map(|s| &mut s.child));
         let _ = self.notifier.ready();
         forwarded
     }
 
+    fn keep_standby(&mut self) {
+        if !self.settings.warm_standby
+            || self.settings.test_start
+            || self.lvsd.is_some()
+            || self.standby.is_some()
+            || Instant::now() < self.standby_retry_at
+        {
+            return;
+        }
+        let program = self.settings.lvsd.display().to_string();
+        let mut args = self.settings.lvsd_args();
+        args.push("--standby".to_owned());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let spawned = self.spawn_with_input(&program, &args, Stdio::piped()).and_then(|mut child| {
+            let input = child.stdin.take().and_then(|pipe| pipe.into_owned_fd().ok());
+            match input {
+                Some(fd) => Ok(Standby { child, input: std::fs::File::from(fd) }),
+                None => Err(RouterError::Child {
+                    what: "standby lvsd".to_owned(),
+                    source: std::io::Error::other("no pipe to its standard input"),
+                }),
+            }
+        });
+        match spawned {
+            Ok(standby) => {
+                let pid = standby.child.id().unwrap_or_default();
+                self.log.info(format!("standby lvsd running as pid {pid}"));
+                self.standby = Some(standby);
+            }
+            Err(e) => {
+                self.log.info(e);
+                self.standby_failed();
+            }
+        }
+    }
+
     async fn lvsd_exited(&mut self) -> (u32, ChildExit) {
-        let Some(child) = self.lvsd.as_mut() else { return std::future::pending().await };
-        let pid = child.id().unwrap_or_default();
-        let exit = match child.wait().await {
-            Ok(status) => child_exit(status),
-            Err(_) => ChildExit::Exited(-1),
-        };
-        self.lvsd = None;
-        (pid, exit)
+        loop {
+            let (lvsd, standby) = (&mut self.lvsd, &mut self.standby);
+            let active = async {
+                match lvsd.as_mut() {
+                    Some(child) => (child.id().unwrap_or_default(), wait_exit(child).await),
+                    None => std::future::pending().await,
+                }
+            };
+            let warm = async {
+                match standby.as_mut() {
+                    Some(s) => (s.child.id().unwrap_or_default(), wait_exit(&mut s.child).await),
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                (pid, exit) = active => {
+                    self.lvsd = None;
+                    self.lvsd_input = None;
+                    return (pid, exit);
+                }
+                (pid, exit) = warm => {
+                    // Not the machine's business: takeover starts a cold
+                    // lvsd if no standby is back by then.
+                    self.log.info(exit.describe("standby lvsd", pid));
+                    self.standby = None;
+                    self.standby_failed();
+                }
+            }
+        }
     }
 
     async fn sync_daemon(&mut self, role: SyncRole) -> Result<(), RouterError> {
@@ -347,6 +496,7 @@ mod tests {
             ipvsadm: "/sbin/ipvsadm".into(),
             syncd_iface: "eth1".into(),
             syncd_id: 7,
+            warm_standby: false,
         }
     }
 
@@ -364,6 +514,102 @@ mod tests {
         assert_eq!(b, ["--stop-daemon", "master"]);
         assert_eq!(c, ["--start-daemon", "master", "--mcast-interface", "eth1", "--syncid", "7"]);
         assert_eq!(settings().sync_daemon_args(SyncRole::Backup)[2][1], "backup");
+    }
+
+    fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write script");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        path
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("pulse-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        dir
+    }
+
+    async fn eventually(what: &str, check: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !check() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    #[test]
+    fn only_our_lvsd_has_a_standby_mode() {
+        let dir = scratch("version");
+        let ours = script(&dir, "ours", &format!("cat <<'EOF'\n{}EOF", daemon::VERSION_TEXT));
+        let original = script(&dir, "original", "echo 'lvsd version 0.8.5'");
+        assert!(lvsd_has_standby(&ours));
+        assert!(!lvsd_has_standby(&original));
+        assert!(!lvsd_has_standby(&dir.join("missing")));
+        assert!(!lvsd_has_standby(&dir));
+    }
+
+    /// A foreground router in a scratch directory `name` whose lvsd
+    /// stand-in appends its arguments to `args` and then runs `then`.
+    fn router_with(
+        name: &str,
+        then: &str,
+        warm_standby: bool,
+    ) -> (ProcessRouter, daemon::log::MemoryLog, PathBuf) {
+        let dir = scratch(name);
+        let lvsd = script(&dir, "lvsd", &format!("echo \"$@\" >>{d}/args\n{then}", d = dir.display()));
+        let memory = daemon::log::MemoryLog::new();
+        let log = Logger::builder(daemon::log::Identity::pulse()).memory(&memory).build();
+        let settings = ProcessSettings { lvsd, daemon: false, syncdaemon: false, warm_standby, ..settings() };
+        (ProcessRouter::new(settings, log), memory, dir)
+    }
+
+    #[tokio::test]
+    async fn a_warm_standby_is_activated_on_takeover_and_replaced_after_release() {
+        // The stand-in copies its input until it closes.
+        let (mut router, memory, dir) =
+            router_with("standby", "exec cat >>\"$(dirname \"$0\")/input\"", true);
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+
+        router.keep_standby();
+        eventually("the standby's arguments", || read("args").lines().count() == 1).await;
+        assert_eq!(read("args"), "--nodaemon -c /etc/sysconfig/ha/lvs.cf --standby\n");
+        assert!(memory.contains("standby lvsd running as pid"));
+        router.keep_standby();
+        assert_eq!(memory.messages().iter().filter(|m| m.starts_with("standby lvsd running")).count(), 1);
+
+        router.start_lvsd().expect("activates");
+        assert!(memory.contains("activating standby lvsd"));
+        eventually("the activation command", || read("input") == "active\n").await;
+        assert_eq!(read("args").lines().count(), 1, "no second lvsd on takeover");
+
+        router.stop_lvsd().await.expect("stops");
+        router.keep_standby();
+        eventually("a new standby", || read("args").lines().count() == 2).await;
+
+        // A standby that dies is logged, not reported as lvsd's death, and
+        // not restarted at once.
+        let pid = router.standby.as_ref().and_then(|s| s.child.id()).expect("standby runs");
+        kill(Pid::from_raw(i32::try_from(pid).expect("pid")), Signal::SIGKILL).expect("kill");
+        let reported = tokio::time::timeout(Duration::from_secs(2), router.lvsd_exited()).await;
+        assert!(reported.is_err(), "a standby's death is not lvsd's");
+        assert!(memory.contains(&format!("standby lvsd {pid} terminated with signal 9")));
+        router.keep_standby();
+        assert!(router.standby.is_none(), "retried only after a pause");
+    }
+
+    #[tokio::test]
+    async fn without_a_standby_takeover_starts_lvsd_cold() {
+        let (mut router, _memory, dir) = router_with("cold", "exec sleep 60", false);
+        router.keep_standby();
+        router.start_lvsd().expect("starts");
+        eventually("lvsd's arguments", || dir.join("args").exists()).await;
+        assert_eq!(
+            std::fs::read_to_string(dir.join("args")).expect("args"),
+            "--nodaemon -c /etc/sysconfig/ha/lvs.cf\n"
+        );
+        router.stop_lvsd().await.expect("stops");
     }
 
     #[test]

@@ -56,6 +56,9 @@ pub trait Router {
     fn stop_lvsd(&mut self) -> impl Future<Output = Result<(), RouterError>>;
     /// Forwards SIGHUP to lvsd if one runs; returns whether it did (spec §8 #3).
     fn reload_lvsd(&mut self) -> bool;
+    /// While inactive: keep a warm-standby lvsd running if the router does
+    /// that (started again later if it died); called after every event.
+    fn keep_standby(&mut self) {}
     /// Resolves when the running lvsd exits, with its pid and how it ended;
     /// never resolves while none runs. Must be cancel-safe.
     fn lvsd_exited(&mut self) -> impl Future<Output = (u32, ChildExit)>;

@@ -44,6 +44,9 @@ pub async fn run<R: Router>(
         if let Some(status) = perform(actions, sockets, router, log).await {
             return status;
         }
+        if !machine.is_active() {
+            router.keep_standby();
+        }
         let deadline = machine.next_deadline().map(|d| origin + d);
         let sleep = async {
             match deadline {

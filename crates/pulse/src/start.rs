@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 use crate::addresses::{Channels, local_addresses};
 use crate::cli::{Cli, VERSION_TEXT};
 use crate::links;
-use crate::processes::{ProcessRouter, ProcessSettings};
+use crate::processes::{ProcessRouter, ProcessSettings, lvsd_has_standby};
 use crate::runtime::{Control, run};
 use crate::transport::BoundSockets;
 use crate::vips::{VipHandler, vip_plan};
@@ -219,6 +219,16 @@ async fn serve(cli: &Cli, config: &Config, role: Role, sockets: BoundSockets, lo
         cli.test_start,
         config,
     );
+    let mut settings = settings;
+    if !cli.test_start {
+        settings.warm_standby = lvsd_has_standby(&cli.lvsd);
+        if !settings.warm_standby {
+            log.info(format!(
+                "{} has no standby mode: it starts on takeover only, as with the original pulse",
+                cli.lvsd.display()
+            ));
+        }
+    }
     let (plan, problems) = vip_plan(config);
     for problem in problems {
         log.info(problem);

@@ -46,7 +46,7 @@ fn temp_dir(name: &str) -> PathBuf {
 fn settings(dir: &std::path::Path, nanny: PathBuf) -> Settings {
     let config_path = dir.join("lvs.cf");
     std::fs::write(&config_path, CONFIG).expect("write config");
-    Settings { config_path, verbose: false, test_start: false, nanny }
+    Settings { config_path, verbose: false, test_start: false, nanny, standby: false }
 }
 
 /// What every test needs: a scratch directory with lvs.cf and a scripted
@@ -75,8 +75,17 @@ async fn wait_for(
     rx: &mut mpsc::UnboundedReceiver<SignalEvent>,
     until: impl Fn(&Table) -> bool,
 ) {
+    wait_for_state(lvsd, rx, |l| until(l.applied())).await;
+}
+
+/// Runs the worker side of the loop until `until` holds for lvsd.
+async fn wait_for_state(
+    lvsd: &mut Lvsd<'_>,
+    rx: &mut mpsc::UnboundedReceiver<SignalEvent>,
+    until: impl Fn(&Lvsd<'_>) -> bool,
+) {
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !until(lvsd.applied()) {
+    while !until(lvsd) {
         assert!(Instant::now() < deadline, "timed out; table:\n{}", lvsd.applied().to_rules());
         tokio::select! {
             Some(event) = lvsd.events_rx.recv() => { lvsd.on_worker_events(event).await; }
@@ -175,4 +184,104 @@ async fn reload_applies_only_the_difference_and_a_bad_file_keeps_the_running_con
         ["-e -t 192.0.2.10:80 -r 10.0.0.1:80 -m -w 2"]
     );
     lvsd.shutdown().await;
+}
+
+fn health_of(lvsd: &Lvsd<'_>, id: u32) -> Health {
+    lvsd.controller().services[0].servers.iter().find(|x| x.id == id).map_or(Health::Unknown, |x| x.health)
+}
+
+#[tokio::test]
+async fn a_standby_probes_but_leaves_the_kernel_alone_until_activated() {
+    let Fixture { mut settings, mut kernel, memory, log } = fixture(
+        "standby",
+        "read a; read b; echo 'probe 1 ok'; echo 'up 1 5'; echo 'probe 2 fail refused'; exec sleep 600",
+    );
+    settings.standby = true;
+    let (_tx, mut rx) = mpsc::unbounded_channel();
+    {
+        let mut lvsd = Lvsd::new(settings, config(), &mut kernel, log);
+        lvsd.start().await;
+        assert!(lvsd.is_standby());
+        assert!(memory.contains("standby: monitoring the real servers"));
+        assert!(memory.contains("create_monitor for www/b running as pid"));
+        wait_for_state(&mut lvsd, &mut rx, |l| {
+            health_of(l, 1) == Health::Up { weight: 5 } && health_of(l, 2) == Health::Down
+        })
+        .await;
+        assert!(lvsd.applied().services.is_empty(), "standby: nothing applied");
+
+        lvsd.activate();
+        assert!(!lvsd.is_standby());
+        assert!(
+            memory
+                .contains("takeover: programming the IPVS table from known health (1 of 2 real servers up)")
+        );
+        assert!(memory.contains("takeover: IPVS table programmed, 2 changes in"));
+        assert_eq!(
+            lvsd.applied().to_rules(),
+            "-A -t 192.0.2.10:80 -s wlc\n-a -t 192.0.2.10:80 -r 10.0.0.1:80 -m -w 5\n"
+        );
+        lvsd.shutdown().await;
+    }
+    assert!(kernel.snapshot().expect("fake").services.is_empty());
+}
+
+#[tokio::test]
+async fn a_standby_whose_kernel_is_untouched_exits_when_pulse_goes_away() {
+    let Fixture { mut settings, mut kernel, memory, log } =
+        fixture("orphan", "read a; read b; echo 'up 1 5'; exec sleep 600");
+    settings.standby = true;
+    // Something lvsd does not own, to show the standby never touched the kernel.
+    kernel
+        .apply(&[Op::AddService(ipvs::Service::new(
+            ServiceKey::Fwmark { family: ipvs::AddressFamily::Inet, mark: 9 },
+            ipvs::Scheduler::Wlc,
+        ))])
+        .expect("fake");
+    let before = kernel.snapshot().expect("fake");
+    let (commands, standby_rx) = mpsc::unbounded_channel();
+    let (_signals, mut rx) = mpsc::unbounded_channel();
+    {
+        let mut lvsd = Lvsd::new(settings, config(), &mut kernel, log).with_standby_commands(standby_rx);
+        lvsd.start().await;
+        commands.send(Standby::Orphaned).expect("lvsd listens");
+        let outcome = tokio::time::timeout(Duration::from_secs(20), lvsd.run(&mut rx)).await;
+        assert_eq!(outcome.expect("exits"), Outcome::Stopped);
+    }
+    assert!(memory.contains("standby: pulse has gone away; exiting"));
+    assert_eq!(kernel.snapshot().expect("fake"), before);
+}
+
+#[tokio::test]
+async fn an_active_lvsd_outlives_pulse_and_activates_on_command() {
+    let Fixture { mut settings, mut kernel, memory, log } =
+        fixture("outlive", "read a; read b; echo 'up 1 5'; echo 'up 2 5'; exec sleep 600");
+    settings.standby = true;
+    let (commands, standby_rx) = mpsc::unbounded_channel();
+    let (signals, mut rx) = mpsc::unbounded_channel();
+    let mut lvsd = Lvsd::new(settings, config(), &mut kernel, log).with_standby_commands(standby_rx);
+    lvsd.start().await;
+    commands.send(Standby::Activate).expect("lvsd listens");
+    commands.send(Standby::Orphaned).expect("lvsd listens");
+    let stop = async {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !memory.contains("takeover: IPVS table programmed") {
+            assert!(Instant::now() < deadline, "no takeover: {:?}", memory.messages());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        signals.send(SignalEvent::Shutdown { signal: 15 }).expect("lvsd listens");
+    };
+    let (outcome, ()) = tokio::join!(lvsd.run(&mut rx), stop);
+    assert_eq!(outcome, Outcome::Stopped);
+    assert!(!memory.contains("standby: pulse has gone away"), "an active lvsd stays");
+    assert!(memory.contains("shutting down due to signal 15"));
+}
+
+#[test]
+fn standby_commands_are_one_word_lines() {
+    assert_eq!(Standby::parse("active"), Some(Standby::Activate));
+    assert_eq!(Standby::parse(" active\r"), Some(Standby::Activate));
+    assert_eq!(Standby::parse("activ"), None);
+    assert_eq!(Standby::parse(""), None);
 }
