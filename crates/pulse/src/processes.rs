@@ -1,6 +1,6 @@
 //! The real [`Router`] for what runs as processes: `active_cmd` and
 //! `inactive_cmd` (spec §2.10), lvsd (spec §2.6 step 2, §2.7 step 4) and
-//! the ipvsadm sync-daemon sequence (spec §2.9).
+//! the sync-daemon sequence (spec §2.9, over netlink instead of ipvsadm).
 //!
 //! With our lvsd ([`lvsd_has_standby`]) the inactive router keeps a warm
 //! standby: `lvsd --standby`, whose health checks run while it leaves the
@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use daemon::Logger;
 use daemon::notify::Notifier;
 use heartbeat::{ChildExit, SyncRole};
+use ipvs::{DaemonState, IpvsError, IpvsKernel, SyncDaemon};
 use lvs_config::{Config, SystemResolver};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -69,8 +70,6 @@ pub struct ProcessSettings {
     pub inactive_cmd: Option<String>,
     /// lvs.cf `syncdaemon = 1`.
     pub syncdaemon: bool,
-    /// lvs.cf `ipvsadm`.
-    pub ipvsadm: String,
     /// lvs.cf `syncd_iface`.
     pub syncd_iface: String,
     /// `syncd_id & 0xff`.
@@ -99,7 +98,6 @@ impl ProcessSettings {
             active_cmd: None,
             inactive_cmd: None,
             syncdaemon: false,
-            ipvsadm: String::new(),
             syncd_iface: String::new(),
             syncd_id: 0,
             warm_standby: false,
@@ -113,7 +111,6 @@ impl ProcessSettings {
         self.active_cmd.clone_from(&config.active_cmd);
         self.inactive_cmd.clone_from(&config.inactive_cmd);
         self.syncdaemon = config.syncdaemon;
-        self.ipvsadm.clone_from(&config.ipvsadm);
         self.syncd_iface.clone_from(&config.syncd_iface);
         self.syncd_id = config.sync_id();
     }
@@ -131,26 +128,27 @@ impl ProcessSettings {
         args
     }
 
-    /// The three ipvsadm argument vectors of spec §2.9.
-    pub fn sync_daemon_args(&self, role: SyncRole) -> [Vec<String>; 3] {
-        let role = match role {
-            SyncRole::Master => "master",
-            SyncRole::Backup => "backup",
+    /// The sync daemon to run for `role` (`syncd_iface`, `syncd_id`).
+    pub fn sync_daemon(&self, role: SyncRole) -> SyncDaemon {
+        let state = match role {
+            SyncRole::Master => DaemonState::Master,
+            SyncRole::Backup => DaemonState::Backup,
         };
-        let words = |w: &[&str]| w.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        [
-            words(&["--stop-daemon", "backup"]),
-            words(&["--stop-daemon", "master"]),
-            words(&[
-                "--start-daemon",
-                role,
-                "--mcast-interface",
-                &self.syncd_iface,
-                "--syncid",
-                &self.syncd_id.to_string(),
-            ]),
-        ]
+        SyncDaemon { state, interface: self.syncd_iface.clone(), sync_id: u32::from(self.syncd_id) }
     }
+}
+
+/// Spec §2.9 over netlink: stop the backup and the master daemon (either may
+/// not run; the original ignored ipvsadm's status too), then start `daemon`.
+pub fn switch_sync_daemon(kernel: &mut dyn IpvsKernel, daemon: &SyncDaemon) -> Result<(), IpvsError> {
+    for state in [DaemonState::Backup, DaemonState::Master] {
+        match kernel.stop_daemon(state) {
+            Ok(()) => {}
+            Err(IpvsError::Rejected { errno, .. }) if errno == ipvs::Errno::ESRCH => {}
+            Err(e) => return Err(e),
+        }
+    }
+    kernel.start_daemon(daemon)
 }
 
 /// `active_cmd`'s words: split on single spaces like `strtok(" ")` (runs of
@@ -174,6 +172,17 @@ pub struct ProcessRouter {
     standby_retry: Duration,
     vips: VipHandler,
     notifier: Notifier,
+    kernel: KernelSlot,
+}
+
+/// The IPVS connection for the sync daemon, opened on first use.
+#[derive(Default)]
+struct KernelSlot(Option<Box<dyn IpvsKernel>>);
+
+impl std::fmt::Debug for KernelSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "KernelSlot(open)" } else { "KernelSlot(closed)" })
+    }
 }
 
 /// A warm-standby lvsd and the pipe to its standard input.
@@ -198,6 +207,7 @@ impl ProcessRouter {
             standby_retry: STANDBY_RETRY,
             vips,
             notifier: Notifier::disabled(),
+            kernel: KernelSlot::default(),
         }
     }
 
@@ -205,6 +215,13 @@ impl ProcessRouter {
     #[must_use]
     pub fn with_vips(mut self, vips: VipHandler) -> Self {
         self.vips = vips;
+        self
+    }
+
+    /// Uses `kernel` for the sync daemon instead of opening netlink.
+    #[must_use]
+    pub fn with_kernel(mut self, kernel: Box<dyn IpvsKernel>) -> Self {
+        self.kernel = KernelSlot(Some(kernel));
         self
     }
 
@@ -444,21 +461,24 @@ impl Router for ProcessRouter {
         if !self.settings.syncdaemon {
             return Ok(());
         }
-        for args in self.settings.sync_daemon_args(role) {
-            let line = args.join(" ");
-            if self.settings.test_start {
-                self.log.info(format!("--test-start: not executing 'ipvsadm {line}'"));
-                continue;
-            }
-            self.log.debug(format!("DEBUG -- Executing 'ipvsadm {line}'"));
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            // Waited for, status ignored (spec §2.9).
-            match self.spawn(&self.settings.ipvsadm, &args) {
-                Ok(mut child) => {
-                    let _ = child.wait().await;
+        let daemon = self.settings.sync_daemon(role);
+        if self.settings.test_start {
+            self.log.info(format!("--test-start: not switching the IPVS sync daemon to '{daemon}'"));
+            return Ok(());
+        }
+        self.log.debug(format!("DEBUG -- IPVS sync daemon: {daemon}"));
+        let kernel = match self.kernel.0.as_mut() {
+            Some(k) => k,
+            None => match ipvs::Client::open() {
+                Ok(client) => self.kernel.0.insert(Box::new(client)),
+                Err(e) => {
+                    self.log.info(format!("cannot switch the IPVS sync daemon to '{daemon}': {e}"));
+                    return Ok(());
                 }
-                Err(e) => self.log.info(e.to_string()),
-            }
+            },
+        };
+        if let Err(e) = switch_sync_daemon(kernel.as_mut(), &daemon) {
+            self.log.info(format!("cannot switch the IPVS sync daemon to '{daemon}': {e}"));
         }
         Ok(())
     }
@@ -493,7 +513,6 @@ mod tests {
             active_cmd: None,
             inactive_cmd: None,
             syncdaemon: true,
-            ipvsadm: "/sbin/ipvsadm".into(),
             syncd_iface: "eth1".into(),
             syncd_id: 7,
             warm_standby: false,
@@ -508,108 +527,32 @@ mod tests {
     }
 
     #[test]
-    fn sync_daemon_argv_spec_2_9() {
-        let [a, b, c] = settings().sync_daemon_args(SyncRole::Master);
-        assert_eq!(a, ["--stop-daemon", "backup"]);
-        assert_eq!(b, ["--stop-daemon", "master"]);
-        assert_eq!(c, ["--start-daemon", "master", "--mcast-interface", "eth1", "--syncid", "7"]);
-        assert_eq!(settings().sync_daemon_args(SyncRole::Backup)[2][1], "backup");
-    }
-
-    fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
-        use std::os::unix::fs::PermissionsExt;
-        let path = dir.join(name);
-        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write script");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-        path
-    }
-
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("pulse-test-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        dir
-    }
-
-    async fn eventually(what: &str, check: impl Fn() -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !check() {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    #[test]
-    fn only_our_lvsd_has_a_standby_mode() {
-        let dir = scratch("version");
-        let ours = script(&dir, "ours", &format!("cat <<'EOF'\n{}EOF", daemon::VERSION_TEXT));
-        let original = script(&dir, "original", "echo 'lvsd version 0.8.5'");
-        assert!(lvsd_has_standby(&ours));
-        assert!(!lvsd_has_standby(&original));
-        assert!(!lvsd_has_standby(&dir.join("missing")));
-        assert!(!lvsd_has_standby(&dir));
-    }
-
-    /// A foreground router in a scratch directory `name` whose lvsd
-    /// stand-in appends its arguments to `args` and then runs `then`.
-    fn router_with(
-        name: &str,
-        then: &str,
-        warm_standby: bool,
-    ) -> (ProcessRouter, daemon::log::MemoryLog, PathBuf) {
-        let dir = scratch(name);
-        let lvsd = script(&dir, "lvsd", &format!("echo \"$@\" >>{d}/args\n{then}", d = dir.display()));
-        let memory = daemon::log::MemoryLog::new();
-        let log = Logger::builder(daemon::log::Identity::pulse()).memory(&memory).build();
-        let settings = ProcessSettings { lvsd, daemon: false, syncdaemon: false, warm_standby, ..settings() };
-        (ProcessRouter::new(settings, log), memory, dir)
+    fn sync_daemon_sequence_spec_2_9() {
+        let mut kernel = ipvs::fake::FakeKernel::default();
+        let master = settings().sync_daemon(SyncRole::Master);
+        assert_eq!(master.to_string(), "--start-daemon master --mcast-interface eth1 --syncid 7");
+        // Nothing runs yet: the stops are no errors.
+        switch_sync_daemon(&mut kernel, &master).expect("switch");
+        assert_eq!(kernel.daemons().expect("fake"), [master]);
+        let backup = settings().sync_daemon(SyncRole::Backup);
+        switch_sync_daemon(&mut kernel, &backup).expect("switch");
+        assert_eq!(kernel.daemons().expect("fake"), [backup]);
     }
 
     #[tokio::test]
-    async fn a_warm_standby_is_activated_on_takeover_and_replaced_after_release() {
-        // The stand-in copies its input until it closes.
-        let (mut router, memory, dir) =
-            router_with("standby", "exec cat >>\"$(dirname \"$0\")/input\"", true);
-        let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+    async fn the_router_switches_the_sync_daemon_only_when_configured() {
+        let log = Logger::builder(daemon::log::Identity::pulse()).build();
+        let kernel = ipvs::fake::FakeKernel::default();
+        let mut router = ProcessRouter::new(settings(), log.clone()).with_kernel(Box::new(kernel));
+        router.sync_daemon(SyncRole::Master).await.expect("switch");
+        let daemons = router.kernel.0.as_mut().expect("kernel").daemons().expect("fake");
+        assert_eq!(daemons[0].state, DaemonState::Master);
 
-        router.keep_standby();
-        eventually("the standby's arguments", || read("args").lines().count() == 1).await;
-        assert_eq!(read("args"), "--nodaemon -c /etc/sysconfig/ha/lvs.cf --standby\n");
-        assert!(memory.contains("standby lvsd running as pid"));
-        router.keep_standby();
-        assert_eq!(memory.messages().iter().filter(|m| m.starts_with("standby lvsd running")).count(), 1);
-
-        router.start_lvsd().expect("activates");
-        assert!(memory.contains("activating standby lvsd"));
-        eventually("the activation command", || read("input") == "active\n").await;
-        assert_eq!(read("args").lines().count(), 1, "no second lvsd on takeover");
-
-        router.stop_lvsd().await.expect("stops");
-        router.keep_standby();
-        eventually("a new standby", || read("args").lines().count() == 2).await;
-
-        // A standby that dies is logged, not reported as lvsd's death, and
-        // not restarted at once.
-        let pid = router.standby.as_ref().and_then(|s| s.child.id()).expect("standby runs");
-        kill(Pid::from_raw(i32::try_from(pid).expect("pid")), Signal::SIGKILL).expect("kill");
-        let reported = tokio::time::timeout(Duration::from_secs(2), router.lvsd_exited()).await;
-        assert!(reported.is_err(), "a standby's death is not lvsd's");
-        assert!(memory.contains(&format!("standby lvsd {pid} terminated with signal 9")));
-        router.keep_standby();
-        assert!(router.standby.is_none(), "retried only after a pause");
-    }
-
-    #[tokio::test]
-    async fn without_a_standby_takeover_starts_lvsd_cold() {
-        let (mut router, _memory, dir) = router_with("cold", "exec sleep 60", false);
-        router.keep_standby();
-        router.start_lvsd().expect("starts");
-        eventually("lvsd's arguments", || dir.join("args").exists()).await;
-        assert_eq!(
-            std::fs::read_to_string(dir.join("args")).expect("args"),
-            "--nodaemon -c /etc/sysconfig/ha/lvs.cf\n"
-        );
-        router.stop_lvsd().await.expect("stops");
+        let off = ProcessSettings { syncdaemon: false, ..settings() };
+        let mut router =
+            ProcessRouter::new(off, log).with_kernel(Box::new(ipvs::fake::FakeKernel::default()));
+        router.sync_daemon(SyncRole::Master).await.expect("nothing to do");
+        assert!(router.kernel.0.as_mut().expect("kernel").daemons().expect("fake").is_empty());
     }
 
     #[test]
