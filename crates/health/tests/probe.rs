@@ -239,3 +239,34 @@ async fn program_check_replaces_the_socket_probe() {
     };
     assert_eq!(check.probe(LOCAL, 9).await, ProbeResult::ok());
 }
+
+#[tokio::test]
+async fn a_probe_closes_with_a_reset_so_no_side_keeps_time_wait() {
+    // The server waits for the prober to close and tells how it ended.
+    let listener = TcpListener::bind((LOCAL, 0)).await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = tokio::spawn(async move {
+        let mut ends = Vec::new();
+        for _ in 0..2 {
+            let (mut conn, _) = listener.accept().await.expect("accept");
+            let mut buf = [0u8; 512];
+            let end = loop {
+                match conn.read(&mut buf).await {
+                    Ok(0) => break "FIN",
+                    Ok(_) => {
+                        let _ = conn.write_all(b"HTTP/1.0 200 OK\r\n\r\n").await;
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break "RST",
+                    Err(_) => break "error",
+                }
+            };
+            ends.push(end);
+        }
+        ends
+    });
+    assert_eq!(tcp(None, None, false).probe(LOCAL, port).await, ProbeResult::ok());
+    let http = tcp(Some(b"GET / HTTP/1.0\r\n\r\n"), Some("HTTP"), false);
+    assert_eq!(http.probe(LOCAL, port).await, ProbeResult::ok());
+    let ends = tokio::time::timeout(Duration::from_secs(10), server).await.expect("server done").expect("server");
+    assert_eq!(ends, ["RST", "RST"]);
+}
