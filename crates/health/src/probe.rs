@@ -282,4 +282,3 @@ async fn connect_abortive(addr: SocketAddr) -> io::Result<TcpStream> {
     socket.set_zero_linger()?;
     socket.connect(addr).await
 }
-

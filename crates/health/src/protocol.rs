@@ -17,7 +17,12 @@
 //! down <id>
 //! probe <id> ok
 //! probe <id> fail <reason text>
+//! alive
 //! ```
+//!
+//! A worker sends `probe` lines when a server's outcome changes (not for every probe), and
+//! `alive` once per probe interval in which it sent nothing else, so that lvsd can tell a quiet
+//! worker from a hung one.
 //!
 //! ```
 //! use health::protocol::{parse_request, parse_report, Report, Request};
@@ -85,6 +90,8 @@ pub enum Report {
         /// Why it failed (the nanny log text of spec §6.2); ignored when `ok`.
         reason: Option<String>,
     },
+    /// The worker runs but had nothing else to say this interval.
+    Alive,
 }
 
 /// Why a line is not a valid protocol message.
@@ -159,6 +166,7 @@ pub fn parse_report(line: &str) -> Result<Report, ProtocolError> {
     let report = match words.next("message")? {
         "up" => Report::Up { id: words.number("id")?, weight: words.number("weight")? },
         "down" => Report::Down { id: words.number("id")? },
+        "alive" => Report::Alive,
         "probe" => {
             let id = words.number("id")?;
             match words.next("outcome")? {
@@ -196,6 +204,7 @@ impl fmt::Display for Report {
         match self {
             Report::Up { id, weight } => write!(f, "up {id} {weight}"),
             Report::Down { id } => write!(f, "down {id}"),
+            Report::Alive => f.write_str("alive"),
             Report::Probe { id, ok: true, .. } => write!(f, "probe {id} ok"),
             Report::Probe { id, ok: false, reason } => {
                 let head = format!("probe {id} fail");

@@ -267,6 +267,7 @@ async fn a_probe_closes_with_a_reset_so_no_side_keeps_time_wait() {
     assert_eq!(tcp(None, None, false).probe(LOCAL, port).await, ProbeResult::ok());
     let http = tcp(Some(b"GET / HTTP/1.0\r\n\r\n"), Some("HTTP"), false);
     assert_eq!(http.probe(LOCAL, port).await, ProbeResult::ok());
-    let ends = tokio::time::timeout(Duration::from_secs(10), server).await.expect("server done").expect("server");
+    let ends =
+        tokio::time::timeout(Duration::from_secs(10), server).await.expect("server done").expect("server");
     assert_eq!(ends, ["RST", "RST"]);
 }

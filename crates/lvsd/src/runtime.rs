@@ -370,6 +370,8 @@ impl<'k> Lvsd<'k> {
         let changed = match report {
             Report::Up { id, weight } => self.controller.set_health(&key, id, Health::Up { weight }),
             Report::Down { id } => self.controller.set_health(&key, id, Health::Down),
+            // Only proof of life (handled above).
+            Report::Alive => false,
             Report::Probe { id, ok, reason } => {
                 self.last_probe.insert((key, id), (ok, reason));
                 // A server that never came up has failed its first probes:

@@ -14,6 +14,7 @@
 pub mod args;
 pub mod log;
 pub mod messages;
+pub mod reports;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -111,8 +112,16 @@ async fn serve(options: &Options, settings: Settings, log: &dyn Log) -> std::io:
     }
     // Reports go out with a plain write: tokio's stdout hands every write to
     // a blocking thread, which cost more CPU than the probes themselves at
-    // 1,000 reports a second. lvsd drains the pipe continuously.
+    // 1,000 reports a second. lvsd drains the pipe continuously. Events that
+    // are ready together go out in one write.
     let mut stdout = std::io::stdout();
+    let mut filter = reports::ReportFilter::default();
+    let mut alive = tokio::time::interval_at(
+        tokio::time::Instant::now() + settings.service.interval,
+        settings.service.interval,
+    );
+    alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut out = String::new();
     let mut fos = FosWatch::default();
     let mut known: std::collections::HashMap<u32, SocketAddr> = std::collections::HashMap::new();
     loop {
@@ -131,22 +140,35 @@ async fn serve(options: &Options, settings: Settings, log: &dyn Log) -> std::io:
                 log.info("DEBUG -- removing glasses");
                 monitor.set_override(Override::Recheck);
             }
-            Some(event) = events.recv() => {
-                if settings.fos {
-                    if let Some(code) = fos.on_event(&event, log) {
-                        return Ok(code);
+            Some(first) = events.recv() => {
+                let mut next = Some(first);
+                while let Some(event) = next {
+                    if settings.fos {
+                        if let Some(code) = fos.on_event(&event, log) {
+                            return Ok(code);
+                        }
+                    } else {
+                        for line in messages::event_lines(&event, options.verbose) {
+                            log.info(&line);
+                        }
                     }
-                } else {
-                    for line in messages::event_lines(&event, options.verbose) {
-                        log.info(&line);
+                    if options.worker
+                        && let Some(report) = event.report()
+                        && filter.admit(&report)
+                    {
+                        out.push_str(&format!("{report}\n"));
                     }
+                    next = events.try_recv().ok();
                 }
-                if options.worker
-                    && let Some(report) = event.report()
-                {
-                    let line = format!("{report}\n");
-                    if stdout.write_all(line.as_bytes()).is_err() || stdout.flush().is_err() {
-                        // lvsd is gone.
+                if !send(&mut stdout, &mut out) {
+                    // lvsd is gone.
+                    return Ok(0);
+                }
+            }
+            _ = alive.tick(), if options.worker => {
+                if let Some(report) = filter.interval_ended() {
+                    out.push_str(&format!("{report}\n"));
+                    if !send(&mut stdout, &mut out) {
                         return Ok(0);
                     }
                 }
@@ -171,6 +193,7 @@ async fn serve(options: &Options, settings: Settings, log: &dyn Log) -> std::io:
                                 }
                             } else if let Request::Forget { id } = request {
                                 known.remove(&id);
+                                filter.forget(id);
                             }
                             monitor.apply(request);
                         }
@@ -179,6 +202,16 @@ async fn serve(options: &Options, settings: Settings, log: &dyn Log) -> std::io:
             },
         }
     }
+}
+
+/// Writes and empties `out` (nothing when empty); `false` once lvsd is gone.
+fn send(stdout: &mut std::io::Stdout, out: &mut String) -> bool {
+    if out.is_empty() {
+        return true;
+    }
+    let sent = stdout.write_all(out.as_bytes()).is_ok() && stdout.flush().is_ok();
+    out.clear();
+    sent
 }
 
 fn terminate(log: &dyn Log, signal: i32) -> i32 {

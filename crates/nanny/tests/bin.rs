@@ -57,13 +57,16 @@ async fn worker_reports_up_and_down_and_exits_on_eof() {
     stdin.write_all(format!("server 0 127.0.0.1 {port} 100\n").as_bytes()).await.expect("write");
     assert_eq!(read_until(&mut out, |_| true).await, "probe 0 ok");
     assert_eq!(read_until(&mut out, |_| true).await, "up 0 3");
+    // Repeated ok probes are no news (the weight ramp-up may still be): a
+    // quiet interval says `alive` instead.
+    assert_eq!(read_until(&mut out, |l| !l.starts_with("up 0 ")).await, "alive");
     drop(listener);
     let fail = read_until(&mut out, |l| l.starts_with("probe 0 fail")).await;
     assert_eq!(
         fail,
         format!("probe 0 fail Failed to connect 127.0.0.1:{port} ping socket: Connection refused")
     );
-    assert_eq!(read_until(&mut out, |_| true).await, "down 0");
+    assert_eq!(read_until(&mut out, |l| l != "alive").await, "down 0");
     // Garbage is ignored, not fatal.
     stdin.write_all(b"server x\n\xff\xfe\n").await.expect("write");
     drop(stdin);
@@ -81,7 +84,7 @@ async fn worker_forget_stops_reports() {
     assert_eq!(read_until(&mut out, |l| l.starts_with("up")).await, "up 3 1");
     stdin.write_all(b"forget 3\nserver 4 127.0.0.1 1 1\n").await.expect("write");
     // The next report is about server 4 only.
-    let next = read_until(&mut out, |_| true).await;
+    let next = read_until(&mut out, |l| l != "alive").await;
     assert!(next.starts_with("probe 4 fail"), "{next}");
     let _ = nanny.kill().await;
 }

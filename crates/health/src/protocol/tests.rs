@@ -27,6 +27,7 @@ fn reports_round_trip() {
         Report::Probe { id: 1, ok: true, reason: None },
         Report::Probe { id: 1, ok: false, reason: Some("READ from 10.0.0.1:80 was too short[2>=4]".into()) },
         Report::Probe { id: 1, ok: false, reason: None },
+        Report::Alive,
     ] {
         let line = rep.to_string();
         assert_eq!(parse_report(&line), Ok(rep), "{line}");
@@ -37,6 +38,7 @@ fn reports_round_trip() {
 fn report_texts_are_exact() {
     assert_eq!(Report::Up { id: 0, weight: 3 }.to_string(), "up 0 3");
     assert_eq!(Report::Down { id: 0 }.to_string(), "down 0");
+    assert_eq!(Report::Alive.to_string(), "alive");
     let ok = Report::Probe { id: 0, ok: true, reason: Some("ignored".into()) };
     assert_eq!(ok.to_string(), "probe 0 ok");
     let fail = Report::Probe { id: 2, ok: false, reason: Some("CONNECT to 10.0.0.1:80 timed out".into()) };
@@ -86,6 +88,7 @@ fn malformed_reports_are_rejected() {
     assert_eq!(parse_report("probe 1"), Err(ProtocolError::MissingField("outcome")));
     assert_eq!(parse_report("up 1 2 3"), Err(ProtocolError::TrailingText("3".into())));
     assert_eq!(parse_report("down"), Err(ProtocolError::MissingField("id")));
+    assert_eq!(parse_report("alive 1"), Err(ProtocolError::TrailingText("1".into())));
     assert_eq!(parse_report("probe 1 ok now"), Err(ProtocolError::TrailingText("now".into())));
 }
 
