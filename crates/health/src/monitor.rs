@@ -56,7 +56,8 @@ pub struct Event {
 /// The kinds of [`Event`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
-    /// A probe finished.
+    /// A probe finished: every failed one, and a passed one when the previous probe of that
+    /// server did not pass.
     Probe(ProbeResult),
     /// The server is available with this weight; `entered` is true when it just became
     /// available (log `[ active ] making %s:%d available`), false for a weight change.
@@ -219,6 +220,7 @@ async fn probe_loop(
     };
     let now = || Instant::now().saturating_duration_since(started);
     let mut next_probe = Instant::now();
+    let mut last_ok = false;
     loop {
         let actions = tokio::select! {
             biased;
@@ -236,9 +238,16 @@ async fn probe_loop(
             () = sleep_until(next_probe), if !machine.probing_suspended() => {
                 let result = settings.check.probe(server.ip(), server.port()).await;
                 let ok = result.ok;
-                emit(EventKind::Probe(result));
-                next_probe = Instant::now() + settings.interval;
-                machine.on_probe(ok, now())
+                // An ok after an ok is no news: nothing is logged for it and
+                // lvsd knows it already (1,000 servers are 1,000 events a
+                // second otherwise). Failures always go out: each is logged.
+                if !(ok && last_ok) {
+                    emit(EventKind::Probe(result));
+                }
+                last_ok = ok;
+                let done = Instant::now();
+                next_probe = done + settings.interval;
+                machine.on_probe(ok, done.saturating_duration_since(started))
             }
         };
         let mut pending = actions;

@@ -75,6 +75,7 @@ echo 0 >"$accepts"
 lab_spawn ip netns exec srv "$work/listener" "$accepts" >"$work/listener.log" 2>&1
 wait_until 90 in_ns lvs bash -c "exec 3<>/dev/tcp/$(rip 0)/80 && exec 3<>/dev/tcp/$(rip $((N - 1)))/80"
 info "lab up: $N real servers on srv's dummy0, one listener on port 80"
+info "clock source: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)"
 
 # ---- configurations ----
 {
@@ -175,6 +176,17 @@ measure() {
     echo "$name $cpu $wall $pss ${#pids[@]} $rate" >>"$work/rows"
 }
 
+# syscalls NAME PID: for information, the system calls of PID's busiest
+# process over 5 s (strace slows it; the counts per call are what matter).
+syscalls() {
+    local name=$1 busiest
+    command -v strace >/dev/null || return 0
+    busiest=$(for p in $(tree "$2"); do echo "$(ticks "$p") $p"; done | sort -n | tail -1 | cut -d' ' -f2)
+    timeout -s INT 5 strace -c -f -p "$busiest" -o "$work/strace.$name" 2>/dev/null || true
+    info "$name: system calls of pid $busiest over 5 s (strace -c):"
+    head -16 "$work/strace.$name" | sed 's/^/    /'
+}
+
 # ---- ours ----
 lab_spawn ip netns exec lvs "$LVS_BIN_DIR/lvsd" -n -c "$work/lvs.cf" >"$out/$SCENARIO.lvsd.log" 2>&1
 lvsd=$!
@@ -182,6 +194,7 @@ wait_all_dests lvsd "$lvsd"
 info "lvsd: all $N real servers in the table $MEASURED s after start"
 assert_rules "$work/rules" lvs
 measure "lvsd+nanny" "$lvsd"
+syscalls lvsd+nanny "$lvsd"
 kill -TERM "$lvsd"
 rc=0
 wait "$lvsd" || rc=$?
@@ -196,6 +209,7 @@ wait_all_dests keepalived "$keepalived"
 info "keepalived: all $N real servers in the table $MEASURED s after start"
 assert_rules "$work/rules" lvs
 measure "keepalived" "$keepalived"
+syscalls keepalived "$keepalived"
 kill -TERM "$keepalived"
 wait "$keepalived" || true
 
