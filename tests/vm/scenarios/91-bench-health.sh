@@ -171,8 +171,10 @@ measure() {
     rate=$(awk -v n="$((a1 - a0))" -v w="$wall" 'BEGIN { printf "%.0f", n / w }')
     info "$name: ${cpu} s CPU in ${wall} s, PSS ${pss} KiB, ${rate} connects/s at the servers"
     # Both tools connect to every server once a second (plus the probe time):
-    # far fewer connects means a tool is not checking what it should.
-    ((rate >= N / 3)) || fail "$name: only $rate connects/s for $N servers checked every second"
+    # far fewer connects means a tool is not checking what it should (under
+    # emulation on a busy host neither reaches N/s; 563/s was seen alone, 262/s
+    # with a second VM running).
+    ((rate >= N / 5)) || fail "$name: only $rate connects/s for $N servers checked every second"
     echo "$name $cpu $wall $pss ${#pids[@]} $rate" >>"$work/rows"
 }
 
