@@ -215,58 +215,83 @@ lab_httpd_stop() {
 
 # lvs_lab: build the lab above, every web server answering on port 80.
 lvs_lab() {
-    local ns
     need_ipvs
     lab_bridge
     lab_host cl 192.0.2.10/24
-    lab_host lvs 192.0.2.1/24
-    lab_host rs1 192.0.2.11/24
-    lab_host rs2 192.0.2.12/24
-    lab_host rs3 192.0.2.13/24
-    lab_host sorry 192.0.2.20/24
+    lvs_lab_router lvs 192.0.2.1/24
+    in_ns lvs ip addr add "$LVS_VIP/24" dev eth0 label eth0:1
+    lvs_lab_servers
+    lvs_lab_server sorry 192.0.2.20/24
+    info "lab up: client cl, router lvs (VIP $LVS_VIP), real servers ${LVS_RS[*]}, sorry server"
+}
+
+# lvs_lab_router NS ADDR/PREFIX: a router namespace on the lab bridge.
+lvs_lab_router() {
+    lab_host "$1" "$2"
     # What an LVS admin sets (keepalived's and ldirectord's docs advise it
     # too): without it, a client whose new connection reuses the source port
     # of a connection to a real server that has since left the table has its
     # SYNs dropped until that entry expires (minutes), and the request fails.
-    in_ns lvs sysctl -qw net.ipv4.vs.expire_nodest_conn=1
-    in_ns lvs ip addr add "$LVS_VIP/24" dev eth0 label eth0:1
-    for ns in "${LVS_RS[@]}" sorry; do
-        lab_dr_realserver "$ns" "$LVS_VIP"
-        lab_httpd "$ns" 80
-    done
-    info "lab up: client cl, router lvs (VIP $LVS_VIP), real servers ${LVS_RS[*]}, sorry server"
+    in_ns "$1" sysctl -qw net.ipv4.vs.expire_nodest_conn=1
+}
+
+# lvs_lab_server NS ADDR/PREFIX: a direct-routing real server on the lab
+# bridge (the VIP on lo) with a busybox httpd on port 80.
+lvs_lab_server() {
+    lab_host "$1" "$2"
+    lab_dr_realserver "$1" "$LVS_VIP"
+    lab_httpd "$1" 80
+}
+
+# lvs_lab_servers: the real servers rs1..rs3 (192.0.2.11-13).
+lvs_lab_servers() {
+    local ns
+    for ns in "${LVS_RS[@]}"; do lvs_lab_server "$ns" "192.0.2.$((10 + ${ns#rs}))/24"; done
 }
 
 # lvs_lab_cf FILE [LINE...]: lvs.cf for the lab: virtual service `web` on
 # VIP:80, direct routing, default HTTP probe every second, reentry 6 s,
 # rs1..rs3 at weight 1; each LINE is added to the virtual block.
 lvs_lab_cf() {
-    local file=$1 ns line
+    local file=$1
     shift
     {
         printf 'serial_no = 1\nprimary = 192.0.2.1\nservice = lvs\nbackup_active = 0\nnetwork = direct\n'
-        printf 'virtual web {\n\tactive = 1\n\taddress = %s eth0:1\n\tport = 80\n\tscheduler = wlc\n' "$LVS_VIP"
-        printf '\ttimeout = 1\n\treentry = 6\n'
-        for line in "$@"; do printf '\t%s\n' "$line"; done
-        for ns in "${LVS_RS[@]}"; do
-            printf '\tserver %s {\n\t\taddress = 192.0.2.%s\n\t\tactive = 1\n\t\tweight = 1\n\t}\n' \
-                "$ns" "$((10 + ${ns#rs}))"
-        done
-        printf '}\n'
+        lvs_lab_virtual "$@"
     } >"$file"
-    "$LVS_BIN_DIR/lvsctl" check -c "$file" >/dev/null || fail "lvsctl check rejects $file"
+    lvs_lab_check "$file"
 }
 
-# lvs_rules: the router's IPVS table (ipvsadm -Sn), sorted.
-lvs_rules() { in_ns lvs ipvsadm -Sn | sort; }
+# lvs_lab_virtual [LINE...]: print the `virtual web` block of lvs_lab_cf.
+lvs_lab_virtual() {
+    local ns line
+    printf 'virtual web {\n\tactive = 1\n\taddress = %s eth0:1\n\tport = 80\n\tscheduler = wlc\n' "$LVS_VIP"
+    printf '\ttimeout = 1\n\treentry = 6\n'
+    for line in "$@"; do printf '\t%s\n' "$line"; done
+    for ns in "${LVS_RS[@]}"; do
+        printf '\tserver %s {\n\t\taddress = 192.0.2.%s\n\t\tactive = 1\n\t\tweight = 1\n\t}\n' \
+            "$ns" "$((10 + ${ns#rs}))"
+    done
+    printf '}\n'
+}
 
-# lvs_dest IP: the router's table line of real server IP:80 (fails if absent).
-lvs_dest() { in_ns lvs ipvsadm -Sn | grep -- "-r $1:80 "; }
-lvs_no_dest() { ! lvs_dest "$1"; }
+# lvs_lab_check FILE: fail unless `lvsctl check` accepts FILE.
+lvs_lab_check() {
+    "$LVS_BIN_DIR/lvsctl" check -c "$1" >/dev/null || fail "lvsctl check rejects $1"
+}
+
+# lvs_rules [NS]: the IPVS table (ipvsadm -Sn) of router NS (default lvs), sorted.
+lvs_rules() { in_ns "${1:-lvs}" ipvsadm -Sn | sort; }
+
+# lvs_dest IP [NS]: the table line of real server IP:80 in router NS
+# (default lvs); fails if absent.
+lvs_dest() { in_ns "${2:-lvs}" ipvsadm -Sn | grep -- "-r $1:80 "; }
+lvs_no_dest() { ! lvs_dest "$@"; }
 
 # lvs_lab_wait_up: wait until rs1..rs3 are all in the table at weight 1.
 lvs_lab_wait_up() { wait_until 60 lvs_lab_all_up; }
-lvs_lab_all_up() { (($(lvs_rules | grep -c -- ' -w 1$') == ${#LVS_RS[@]})); }
+# lvs_lab_all_up [NS]: rs1..rs3 are in the table of NS (default lvs) at weight 1.
+lvs_lab_all_up() { (($(lvs_rules "$@" | grep -c -- ' -w 1$') == ${#LVS_RS[@]})); }
 
 # lvs_lab_rules [IP:WEIGHT...]: the expected table with these real servers.
 lvs_lab_rules() {
