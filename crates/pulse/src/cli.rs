@@ -10,6 +10,8 @@ pub use daemon::VERSION_TEXT;
 
 /// Default lvsd binary.
 pub const DEFAULT_LVSD: &str = "/usr/sbin/lvsd";
+/// Default of `--lvsd-restarts`.
+pub const DEFAULT_LVSD_RESTARTS: u32 = 3;
 /// Default fos binary.
 pub const DEFAULT_FOS: &str = "/usr/sbin/fos";
 
@@ -40,6 +42,17 @@ pub struct Cli {
     /// The lvsd binary (the man page calls this option --lvs).
     #[arg(long = "lvsd", visible_alias = "lvs", value_name = "PATH", default_value = DEFAULT_LVSD)]
     pub lvsd: PathBuf,
+    /// Restarts of a dead lvsd per activation before this router gives up
+    /// the active role so the partner takes over (0: the original, which
+    /// never restarts it and stays inactive).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_LVSD_RESTARTS)]
+    pub lvsd_restarts: u32,
+    /// The original's cold start: a backup activates on the primary's first
+    /// STOPPED heartbeat. By default it waits until it has heard only STOPPED
+    /// for a whole deadtime, so that when both routers start together the
+    /// primary becomes active (spec §8 #17).
+    #[arg(long)]
+    pub no_cold_start_guard: bool,
     /// The fos binary (FOS mode, not supported yet).
     #[arg(long = "fos", value_name = "PATH", default_value = DEFAULT_FOS)]
     pub fos: PathBuf,
@@ -63,6 +76,15 @@ mod tests {
         assert_eq!(cli.lvsd, PathBuf::from("/usr/sbin/lvsd"));
         assert_eq!(cli.fos, PathBuf::from("/usr/sbin/fos"));
         assert!(!cli.nodaemon && !cli.verbose && !cli.forceactive && !cli.test_start && !cli.version);
+        assert_eq!(cli.lvsd_restarts, 3);
+        assert!(!cli.no_cold_start_guard);
+    }
+
+    #[test]
+    fn extensions_can_restore_the_original() {
+        let cli = parse(&["--lvsd-restarts=0", "--no-cold-start-guard"]);
+        assert_eq!(cli.lvsd_restarts, 0);
+        assert!(cli.no_cold_start_guard);
     }
 
     #[test]

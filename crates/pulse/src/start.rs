@@ -239,6 +239,8 @@ async fn serve(cli: &Cli, config: &Config, role: Role, sockets: BoundSockets, lo
     let mut machine_settings = Settings::new(config.keepalive, config.deadtime);
     machine_settings.has_backup = config.has_backup();
     machine_settings.force_active = cli.forceactive;
+    machine_settings.lvsd_restarts = cli.lvsd_restarts;
+    machine_settings.cold_start_guard = !cli.no_cold_start_guard;
     let mut machine = Machine::new(role, machine_settings);
     let _ = notifier.ready();
     run(&mut machine, &sockets, &mut router, log, &mut receiver).await

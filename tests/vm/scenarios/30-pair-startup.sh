@@ -9,11 +9,13 @@
 # - the client's neighbour entry for the VIP is the primary's MAC and every
 #   request through the VIP is answered.
 # Both stopped (SIGTERM) and started at once (a cold start of the pair):
-# exactly one router ends up active and the client is served. Which one
-# depends on timing, as in the original (spec §2.5): both active for a
-# moment -> the backup yields; but a backup that hears the primary's first
-# STOPPED before it sent any heartbeat activates, the primary then hears only
-# RUNNING and stays inactive (no fail-back). Logged, not asserted.
+# the primary ends up active, alone, and the client is served. In the
+# original this depends on timing (spec §2.5, §8 #17): a backup that hears
+# the primary's first STOPPED before it sent any heartbeat activates, the
+# primary then hears only RUNNING and stays inactive for good (seen here
+# before the fix). pulse's cold-start guard (default; --no-cold-start-guard
+# restores the original) makes the backup wait for a whole deadtime of
+# STOPPED, by which time the primary is RUNNING.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../pair.sh"
 
@@ -49,6 +51,7 @@ pair_pulse_start primary backup
 measure_until 120 pair_one_active
 active=$(pair_the_active)
 info "MEASURED cold start of both: only the $active is active $MEASURED s after both started"
+assert_eq primary "$active" "the active router after a cold start of both"
 tail -n +"$((marks[0] + 1))" "${PAIR_LOG[primary]}" | grep -E 'activating lvs|deactivating LVS|resending arps' |
     sed 's/^/    primary: /'
 tail -n +"$((marks[1] + 1))" "${PAIR_LOG[backup]}" | grep -E 'activating lvs|deactivating LVS|resending arps' |

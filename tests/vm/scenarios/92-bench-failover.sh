@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# vm-timeout: 900
+# Benchmark (issue #5): the outage a client sees when the active router's
+# cable is cut, our pulse against keepalived's VRRP, in the same VM run, on
+# the two-router direct-routing lab of pair.sh:
+#   - pulse, keepalive = 1, deadtime = 3 (the original's kind of setting);
+#   - pulse, keepalive = 0.05, deadtime = 0.15 (sub-second);
+#   - keepalived 2.2.7 VRRPv2, advert_int 1;
+#   - keepalived 2.2.7 VRRPv3, advert_int 0.1.
+# keepalived runs VRRP only (`--vrrp`); its routers get the IPVS table up
+# front with `lvsctl apply` (keepalived would program it on both routers).
+# Ours keeps the table on the active router only: the backup's warm-standby
+# lvsd programs it at takeover.
+#
+# The client: 4 threads requesting http://VIP/ back to back (new connection
+# each, 0.3 s timeout), one line per request. The outage is the longest gap
+# between the ends of two successive successful requests after the cut
+# (resolution: the timeout / 4 threads, and the emulated CPU).
+# Nothing is asserted about the figures (TCG); they are reported.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../pair.sh"
+need_bin pulse lvsd nanny lvsctl
+command -v keepalived >/dev/null || skip "keepalived not installed"
+
+out=${LVS_VM_OUT:-/tmp}
+work=$(mktemp -d)
+rows=$work/rows
+
+# fast_client_start: the 4-thread client (lines "START END ok|fail" in $CLIENT_LOG).
+fast_client_start() {
+    CLIENT_LOG=$out/$SCENARIO.$1.client.log
+    : >"$CLIENT_LOG"
+    lab_spawn ip netns exec cl python3 -u -c '
+import socket, sys, threading, time
+vip, log = sys.argv[1], open(sys.argv[2], "a", buffering=1)
+lock = threading.Lock()
+def run():
+    while True:
+        start = time.time()
+        res = "fail"
+        try:
+            s = socket.create_connection((vip, 80), timeout=0.3)
+            s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            if s.recv(64).startswith(b"HTTP/1."):
+                res = "ok"
+            s.close()
+        except OSError:
+            pass
+        with lock:
+            log.write("%.4f %.4f %s\n" % (start, time.time(), res))
+        time.sleep(0.005)
+for _ in range(4):
+    threading.Thread(target=run, daemon=True).start()
+while True:
+    time.sleep(60)
+' "$LVS_VIP" "$CLIENT_LOG"
+    CLIENT_PID=$!
+    wait_until 60 grep -q ' ok$' "$CLIENT_LOG"
+}
+
+# ok_since T: successful requests that ended after T.
+ok_since() { awk -v t="$1" '$3 == "ok" && $2 > t { n++ } END { print n + 0 }' "$CLIENT_LOG"; }
+has_ok_since() { (($(ok_since "$1") >= $2)); }
+
+# outage_ms FROM: the longest gap between the ends of successive successful
+# requests, the later one ending after FROM, in milliseconds.
+outage_ms() {
+    sort -n -k2 "$CLIENT_LOG" | awk -v from="$1" '
+        $3 == "ok" { if (prev != "" && $2 > from && $2 - prev > gap) gap = $2 - prev; prev = $2 }
+        END { printf "%.0f", gap * 1000 }'
+}
+
+# reset: stop everything in the lab (pulse, lvsd, keepalived, the client)
+# and remove it.
+reset() {
+    local ns
+    for ns in "${LAB_NETNS[@]}"; do
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+    done
+    cleanup
+    sleep 1
+}
+
+# cut NAME DEADTIME TAKEN_OVER: with the client running through the primary,
+# cut the primary's cable, wait for TAKEN_OVER (a command) and for the client
+# to be served again, then record the outage as a row.
+cut() {
+    local name=$1 deadtime=$2 taken_over=$3 t_cut ms
+    wait_until 60 has_ok_since "$(now)" 40
+    t_cut=$(now)
+    pair_link_cut primary
+    wait_until 60 "$taken_over"
+    wait_until 60 has_ok_since "$(now)" 40
+    ms=$(outage_ms "$t_cut")
+    info "MEASURED $name: client outage $ms ms after the cut (deadtime $deadtime s)"
+    echo "$name|$deadtime|$ms" >>"$rows"
+    kill "$CLIENT_PID" 2>/dev/null || true
+}
+
+backup_serves() { pair_has_vip backup && pair_client_sees backup; }
+
+# ---- ours ----
+ours() {
+    local keepalive=$1 deadtime=$2
+    PAIR_KEEPALIVE=$keepalive PAIR_DEADTIME=$deadtime
+    pair_start
+    # The backup's standby lvsd knows the real servers' health before the cut.
+    wait_until 60 pair_logged backup "standby lvsd running as pid"
+    sleep 5
+    fast_client_start "pulse-$deadtime"
+    cut "pulse keepalive $keepalive, deadtime $deadtime" "$deadtime" backup_serves
+    grep -F "takeover:" "${PAIR_LOG[backup]}" | sed 's/^/    backup: /' || true
+    reset
+}
+
+# ---- keepalived ----
+keepalived_conf() { # ROUTER STATE PRIORITY VERSION ADVERT
+    cat <<EOF
+global_defs {
+    router_id $1
+    vrrp_version $4
+}
+vrrp_instance web {
+    state $2
+    interface eth0
+    virtual_router_id 51
+    priority $3
+    advert_int $5
+    virtual_ipaddress {
+        $LVS_VIP/24 dev eth0 label eth0:1
+    }
+}
+EOF
+}
+
+vrrp() {
+    local version=$1 advert=$2 router state prio cf
+    pair_lab
+    cf=$work/lvs.cf
+    pair_cf "$cf"
+    for router in primary backup; do
+        state=BACKUP prio=100
+        [[ $router == primary ]] && state=MASTER prio=150
+        keepalived_conf "$router" "$state" "$prio" "$version" "$advert" >"$work/$router.conf"
+        in_ns "$router" "$LVS_BIN_DIR/lvsctl" apply -c "$cf" >/dev/null
+        lab_spawn ip netns exec "$router" keepalived -n -l -D --vrrp -f "$work/$router.conf" \
+            -p "$work/$router.pid" -r "$work/$router.vrrp.pid" >>"$out/$SCENARIO.keepalived-$router.log" 2>&1
+    done
+    wait_until 60 pair_has_vip primary
+    fast_client_start "vrrp$version-$advert"
+    # keepalived's advert_int also sets its dead interval: 3 x advert_int + skew.
+    cut "keepalived VRRPv$version advert_int $advert" "$(awk -v a="$advert" 'BEGIN { print 3 * a }')" backup_serves
+    reset
+}
+
+ours 1 3
+ours 0.05 0.15
+vrrp 2 1
+vrrp 3 0.1
+
+echo "Client-observed outage when the active router's cable is cut, kernel $(uname -r) under TCG"
+echo "| setting | dead interval (s) | outage (ms) | outage - dead interval (ms) |"
+echo "|---|---|---|---|"
+while IFS='|' read -r name dead ms; do
+    echo "| $name | $dead | $ms | $(awk -v m="$ms" -v d="$dead" 'BEGIN { printf "%.0f", m - d * 1000 }') |"
+done <"$rows"
+ours_sub=$(awk -F'|' 'NR == 2 { print $3 }' "$rows")
+vrrp3=$(awk -F'|' 'NR == 4 { print $3 }' "$rows")
+echo "sub-second pulse / VRRPv3 0.1: $(awk -v a="$ours_sub" -v b="$vrrp3" 'BEGIN { printf "%.2f", a / b }')"
