@@ -52,3 +52,23 @@ fn every_page_in_man_renders_without_groff_warnings() {
         );
     }
 }
+
+#[test]
+fn lvs_cf_5_has_an_entry_for_every_keyword_the_parser_knows() {
+    let page = std::fs::read_to_string(man_dir().join("lvs.cf.5")).expect("man/lvs.cf.5");
+    let keywords = lvs_config::GLOBAL_KEYWORDS
+        .iter()
+        .chain(lvs_config::VIRTUAL_KEYWORDS)
+        .chain(lvs_config::SERVER_KEYWORDS);
+    // An entry is a tag line such as `.BI "keepalive = " INT`, or `.BI "virtual " NAME " {"`.
+    let missing: Vec<&str> = keywords
+        .filter(|k| {
+            !page.lines().any(|l| {
+                l.starts_with(".B")
+                    && (l.contains(&format!("\"{k} = ")) || l.contains(&format!("\"{k} \" NAME")))
+            })
+        })
+        .copied()
+        .collect();
+    assert!(missing.is_empty(), "man/lvs.cf.5 does not document: {}", missing.join(", "));
+}
