@@ -36,10 +36,10 @@ pub struct Cli {
     #[arg(long)]
     pub forceactive: bool,
     /// Test mode: change nothing (no lvsd, commands, sync daemon, VIPs or
-    /// ARPs; spec §8 #18), log what would be done.
+    /// ARPs), log what would be done.
     #[arg(short = 't', long = "test-start", visible_alias = "norun")]
     pub test_start: bool,
-    /// The lvsd binary (the man page calls this option --lvs).
+    /// The lvsd binary.
     #[arg(long = "lvsd", visible_alias = "lvs", value_name = "PATH", default_value = DEFAULT_LVSD)]
     pub lvsd: PathBuf,
     /// Restarts of a dead lvsd per activation before this router gives up
@@ -50,7 +50,7 @@ pub struct Cli {
     /// The original's cold start: a backup activates on the primary's first
     /// STOPPED heartbeat. By default it waits until it has heard only STOPPED
     /// for a whole deadtime, so that when both routers start together the
-    /// primary becomes active (spec §8 #17).
+    /// primary becomes active.
     #[arg(long)]
     pub no_cold_start_guard: bool,
     /// The fos binary (FOS mode, not supported yet).
