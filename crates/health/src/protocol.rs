@@ -172,7 +172,9 @@ pub fn parse_report(line: &str) -> Result<Report, ProtocolError> {
             match words.next("outcome")? {
                 "ok" => Report::Probe { id, ok: true, reason: None },
                 "fail" => {
-                    let reason = words.rest();
+                    // Trailing blanks are dropped as `Display` drops them, so that what
+                    // parses re-encodes to the same value.
+                    let reason = words.rest().trim_end();
                     return Ok(Report::Probe {
                         id,
                         ok: false,
@@ -199,7 +201,8 @@ impl fmt::Display for Request {
 
 impl fmt::Display for Report {
     /// Encodes the report as one line (without line end). Control characters in a reason are
-    /// replaced by spaces and the line is cut to [`MAX_LINE`] bytes, so the output always parses.
+    /// replaced by spaces, the line is cut to [`MAX_LINE`] bytes and trailing blanks are dropped,
+    /// so the output always parses; a reason left empty is sent as none.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Report::Up { id, weight } => write!(f, "up {id} {weight}"),
@@ -208,13 +211,11 @@ impl fmt::Display for Report {
             Report::Probe { id, ok: true, .. } => write!(f, "probe {id} ok"),
             Report::Probe { id, ok: false, reason } => {
                 let head = format!("probe {id} fail");
-                match reason.as_deref().map(str::trim_end).filter(|r| !r.is_empty()) {
+                // Sanitized first: a reason of control characters only is no reason.
+                let room = MAX_LINE - head.len() - 1;
+                match reason.as_deref().map(|r| sanitize(r, room)).filter(|r| !r.is_empty()) {
                     None => f.write_str(&head),
-                    Some(reason) => {
-                        let room = MAX_LINE - head.len() - 1;
-                        let clean = sanitize(reason, room);
-                        write!(f, "{head} {clean}")
-                    }
+                    Some(clean) => write!(f, "{head} {clean}"),
                 }
             }
         }

@@ -120,3 +120,29 @@ fn never_panics_on_odd_input() {
         assert!(parse_request(line).is_ok() || parse_report(line).is_ok());
     }
 }
+
+// Found by the `report_decode` fuzz target: `Display` trims a reason's trailing blanks, so the
+// parser must too, or a received line does not re-encode to the same value.
+#[test]
+fn reason_with_trailing_blanks_round_trips() {
+    for (line, reason) in [
+        ("probe 7 fail  two  blanks \u{2003} and é \n", Some(" two  blanks \u{2003} and é")),
+        ("probe 7 fail x  ", Some("x")),
+        ("probe 7 fail \u{3000}", None),
+        ("probe 7 fail  ", None),
+    ] {
+        let report = parse_report(line).expect(line);
+        assert_eq!(report, Report::Probe { id: 7, ok: false, reason: reason.map(str::to_owned) }, "{line:?}");
+        assert_eq!(parse_report(&report.to_string()), Ok(report), "{line:?}");
+    }
+}
+
+// A reason made only of control characters sanitizes to nothing: no reason, and no trailing blank.
+#[test]
+fn reason_of_control_characters_only_is_no_reason() {
+    let report = Report::Probe { id: 1, ok: false, reason: Some("\u{1}\u{7f}x\u{0}".into()) };
+    assert_eq!(report.to_string(), "probe 1 fail   x");
+    let report = Report::Probe { id: 1, ok: false, reason: Some("\u{1}\u{85}".into()) };
+    assert_eq!(report.to_string(), "probe 1 fail");
+    assert_eq!(parse_report(&report.to_string()), Ok(Report::Probe { id: 1, ok: false, reason: None }));
+}
