@@ -61,7 +61,7 @@ where
         let advance = (message.header.length as usize).div_ceil(4) * 4;
         let reply = match message.payload {
             NetlinkPayload::InnerMessage(genl) => Reply::Data(genl.payload),
-            NetlinkPayload::Done(done) if done.code < 0 => Reply::Error(Errno(-done.code)),
+            NetlinkPayload::Done(done) if done.code < 0 => Reply::Error(Errno(done.code.saturating_neg())),
             NetlinkPayload::Done(_) => Reply::Done,
             NetlinkPayload::Error(err) => match err.code {
                 None => Reply::Ack,

@@ -377,6 +377,16 @@ fn parse_done_with_negative_code_is_an_error() {
     assert_eq!(parse_datagram::<IpvsMessage>(&done).expect("parse"), vec![(5, Reply::Error(Errno(16)))]);
 }
 
+// Found by the `ipvs_netlink_parse` fuzz target: negating i32::MIN panicked (overflow).
+#[test]
+fn parse_done_with_the_most_negative_code_is_an_error() {
+    let done = hex("14 00 00 00  03 00  02 00  05 00 00 00  00 00 00 00  00 00 00 80");
+    assert_eq!(
+        parse_datagram::<IpvsMessage>(&done).expect("parse"),
+        vec![(5, Reply::Error(Errno(i32::MAX)))]
+    );
+}
+
 #[test]
 fn parse_truncated_datagram_is_an_error() {
     let (first, _) = services_dump();
