@@ -4,6 +4,10 @@
 //! - [`wire`]: the seven magics, their 4-byte little-endian encoding, and
 //!   the [`Decoder`] that validates a received datagram in the original's
 //!   order (source, length, magic).
+//! - [`auth`]: the opt-in authenticated format (lvs.cf `heartbeat_key`,
+//!   our extension): [`Sealer`] builds datagrams, [`Opener`] verifies them
+//!   (HMAC-SHA256 tag, replay and clock-window checks);
+//!   [`Decoder::decode_authenticated`] uses it.
 //! - [`machine`]: [`Machine::on_event`] takes an [`Event`] and "now" (a
 //!   monotonic [`Duration`] since any fixed origin) and returns the
 //!   [`Action`]s to perform, in the spec's order.
@@ -21,15 +25,16 @@
 //! ```
 //!
 //! Left out: sockets, timers, processes, VIPs and ARP (the `pulse` crate
-//! performs the actions), FOS mode's take-control logic (spec §2.15: the
-//! FOS magics are encoded and recognised, but the machine runs LVS mode),
-//! and heartbeat authentication (spec §8 #15: the plain format is the
-//! compatible default).
+//! performs the actions), and FOS mode's take-control logic (spec §2.15:
+//! the FOS magics are encoded and recognised, but the machine runs LVS
+//! mode). The plain format stays the default (spec §8 #15).
 
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod machine;
 pub mod wire;
 
+pub use auth::{AuthError, HeartbeatKey, KeyError, Opener, Sealer};
 pub use machine::{Action, ChildExit, Event, Flags, Machine, Role, Settings, SyncRole};
 pub use wire::{DecodeError, Decoder, HeartbeatPacket, Magic, Mode, PACKET_LEN};

@@ -7,6 +7,9 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::auth::{AuthError, Opener};
 
 /// Bytes in a heartbeat datagram.
 pub const PACKET_LEN: usize = 4;
@@ -146,6 +149,15 @@ pub enum DecodeError {
     /// Four bytes, but not a magic this mode accepts (the value is kept).
     #[error("Incompatible heartbeat received -- other system not using identical services")]
     Incompatible(u32),
+    /// With `heartbeat_key`: from the partner's address, but not an
+    /// authentic, fresh heartbeat (our extension; no original text).
+    #[error("heartbeat from {from} dropped: {why}")]
+    Rejected {
+        /// Where it came from.
+        from: IpAddr,
+        /// Why it was dropped.
+        why: AuthError,
+    },
 }
 
 impl DecodeError {
@@ -184,13 +196,45 @@ impl Decoder {
     /// [`DecodeError::UnexpectedSource`], [`DecodeError::BadLength`] or
     /// [`DecodeError::Incompatible`], checked in that order.
     pub fn decode(&self, datagram: &[u8], source: IpAddr) -> Result<Magic, DecodeError> {
-        if source != self.partner_public && Some(source) != self.partner_private {
-            return Err(DecodeError::UnexpectedSource(source));
-        }
+        self.check_source(source)?;
         let Some(bytes) = datagram.first_chunk::<PACKET_LEN>() else {
             return Err(DecodeError::BadLength(datagram.len()));
         };
-        let value = u32::from_le_bytes(*bytes);
+        self.magic(u32::from_le_bytes(*bytes))
+    }
+
+    /// Judges `datagram` received from `source` at `now` (time since the
+    /// Unix epoch) when `heartbeat_key` is set: the source as
+    /// [`Decoder::decode`], then the authentication of [`Opener::verify`],
+    /// then the magic. Only a datagram that passes all three moves the
+    /// opener's replay state.
+    ///
+    /// # Errors
+    /// [`DecodeError::UnexpectedSource`], [`DecodeError::Rejected`] or
+    /// [`DecodeError::Incompatible`], checked in that order.
+    pub fn decode_authenticated(
+        &self,
+        opener: &mut Opener,
+        datagram: &[u8],
+        source: IpAddr,
+        now: Duration,
+    ) -> Result<Magic, DecodeError> {
+        self.check_source(source)?;
+        let verified =
+            opener.verify(datagram, now).map_err(|why| DecodeError::Rejected { from: source, why })?;
+        let magic = self.magic(verified.value)?;
+        opener.accept(verified);
+        Ok(magic)
+    }
+
+    fn check_source(&self, source: IpAddr) -> Result<(), DecodeError> {
+        if source != self.partner_public && Some(source) != self.partner_private {
+            return Err(DecodeError::UnexpectedSource(source));
+        }
+        Ok(())
+    }
+
+    fn magic(&self, value: u32) -> Result<Magic, DecodeError> {
         match Magic::from_value(value) {
             Some(magic) if magic.accepted_in(self.mode) => Ok(magic),
             _ => Err(DecodeError::Incompatible(value)),

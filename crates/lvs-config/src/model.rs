@@ -263,6 +263,9 @@ pub struct Config {
     pub heartbeat: bool,
     /// `heartbeat_port` (default 539).
     pub heartbeat_port: u16,
+    /// `heartbeat_key`: the file holding the secret that authenticates
+    /// heartbeats (our extension; unset = the original's 4-byte datagrams).
+    pub heartbeat_key: Option<String>,
     /// `keepalive` (default 2 s); sub-second values are our extension.
     pub keepalive: Duration,
     /// `deadtime` (default 5 s); sub-second values are our extension.
@@ -327,6 +330,7 @@ impl Default for Config {
             backup_active: false,
             heartbeat: false,
             heartbeat_port: 539,
+            heartbeat_key: None,
             keepalive: Duration::from_secs(2),
             deadtime: Duration::from_secs(5),
             network: ForwardingMethod::Nat,

@@ -26,6 +26,7 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "backup_active",
     "heartbeat",
     "heartbeat_port",
+    "heartbeat_key",
     "keepalive",
     "deadtime",
     "network",
@@ -398,6 +399,7 @@ impl<'a> Parser<'_, 'a> {
             "backup_active" => c.backup_active = one(d, values::boolean)?,
             "heartbeat" => c.heartbeat = one(d, values::boolean)?,
             "heartbeat_port" => c.heartbeat_port = one(d, |t| values::port(t, Some(r)))?,
+            "heartbeat_key" => c.heartbeat_key = Some(text(d)?),
             "keepalive" => c.keepalive = one(d, values::seconds)?,
             "deadtime" => c.deadtime = one(d, values::seconds)?,
             "network" => {

@@ -133,6 +133,20 @@ fn global(c: &Config, o: &Origins<'_>, out: &mut Vec<Diagnostic>) {
     if c.heartbeat_port == 0 && c.has_backup() {
         out.push(Diagnostic::semantic_error(line("heartbeat_port"), "`heartbeat_port` cannot be 0"));
     }
+    if let Some(key) = &c.heartbeat_key {
+        if !key.starts_with('/') {
+            out.push(Diagnostic::semantic_error(
+                line("heartbeat_key"),
+                format!("`heartbeat_key` must be an absolute path, not `{key}`"),
+            ));
+        } else if c.has_backup() {
+            out.push(Diagnostic::warning(
+                line("heartbeat_key"),
+                "`heartbeat_key` is an extension: heartbeats are authenticated and the original pulse \
+                 cannot be the partner any more; set it on both routers together",
+            ));
+        }
+    }
     if c.nat_router.is_some() && c.network != ForwardingMethod::Nat {
         out.push(Diagnostic::warning(line("nat_router"), "`nat_router` is only used with `network = nat`"));
     }

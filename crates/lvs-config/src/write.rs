@@ -96,6 +96,9 @@ pub fn write(config: &Config) -> String {
     if c.heartbeat_port != d.heartbeat_port {
         out.set("heartbeat_port", c.heartbeat_port.to_string());
     }
+    if let Some(key) = &c.heartbeat_key {
+        out.set("heartbeat_key", token(key));
+    }
     if c.keepalive != d.keepalive {
         out.set("keepalive", seconds(c.keepalive));
     }

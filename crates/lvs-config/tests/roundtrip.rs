@@ -131,6 +131,7 @@ const GLOBAL: Table = &[
     ("backup_active", &["0", "1", "01"]),
     ("heartbeat", &["0", "1"]),
     ("heartbeat_port", &["539", "http", "0x21b"]),
+    ("heartbeat_key", &["/etc/sysconfig/ha/heartbeat.key", "\"/etc/ha key\""]),
     ("keepalive", &["2", "1", "0.5", "010"]),
     ("deadtime", &["5", "10", "2.5"]),
     ("network", &["nat", "direct", "tunnel"]),
@@ -509,6 +510,8 @@ fn config() -> impl Strategy<Value = Config> {
             backup_active,
             heartbeat,
             heartbeat_port,
+            // Varied through a value already drawn (the strategy tuples are full).
+            heartbeat_key: (heartbeat_port % 3 == 0).then(|| "/etc/sysconfig/ha/heartbeat.key".to_owned()),
             keepalive,
             deadtime,
             network,

@@ -6,6 +6,8 @@
 //! - [`cli`]: the original command line (spec §2.1);
 //! - [`addresses`]: local addresses, the role, and the heartbeat channels
 //!   derived from lvs.cf (spec §1.7, §2.2 step 6, §2.3);
+//! - [`auth`]: lvs.cf `heartbeat_key`: the key file, and the plain or
+//!   authenticated datagrams sent and accepted;
 //! - [`transport`]: the UDP sockets bound to our own public (and private)
 //!   address;
 //! - [`router`]: the [`Router`] trait through which the machine's actions
@@ -19,11 +21,12 @@
 //! - [`start`]: the program itself, start-up order of spec §2.2.
 //!
 //! Left out: FOS mode (spec §2.15); heartbeat settings changed by a SIGHUP
-//! reload need a restart.
+//! reload need a restart, except `heartbeat_key`.
 
 #![forbid(unsafe_code)]
 
 pub mod addresses;
+pub mod auth;
 pub mod cli;
 pub mod links;
 pub mod processes;
@@ -34,6 +37,7 @@ pub mod transport;
 pub mod vips;
 
 pub use addresses::{Channels, local_addresses};
+pub use auth::{Heartbeats, Rekey};
 pub use cli::{Cli, VERSION_TEXT};
 pub use router::{RecordingRouter, Router, RouterError};
 pub use runtime::{Control, run};

@@ -9,16 +9,18 @@ use heartbeat::{Action, Event, Machine};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::auth::{Heartbeats, LogLimiter, Rekey, wall_clock};
 use crate::router::{Command, Router};
 use crate::transport::{Channel, HeartbeatSockets};
 
 /// What the outside world tells the loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Control {
     /// SIGTERM/SIGINT with this number: deactivate and return 0.
     Terminate(i32),
-    /// SIGHUP: forward to lvsd if it runs (spec §2.12, §8 #3).
-    Reload,
+    /// SIGHUP: switch the heartbeat's authentication as lvs.cf now says,
+    /// and forward to lvsd if it runs (spec §2.12, §8 #3).
+    Reload(Rekey),
     /// One of our heartbeat NICs lost its link (spec §2.11).
     LinkDown,
     /// The links are back.
@@ -29,19 +31,22 @@ pub enum Control {
 /// signal, 255 for a backup with `backup_active = 0`).
 ///
 /// Delivers [`Event::Start`] first. A closed `controls` channel is ignored.
+/// `heartbeats` encodes what we send and judges what we receive (plain or
+/// authenticated, lvs.cf `heartbeat_key`).
 pub async fn run<R: Router>(
     machine: &mut Machine,
     sockets: &HeartbeatSockets,
+    heartbeats: &mut Heartbeats,
     router: &mut R,
     log: &Logger,
     controls: &mut mpsc::UnboundedReceiver<Control>,
 ) -> u8 {
     let origin = Instant::now();
-    let decoder = sockets.channels().decoder();
+    let mut rejections = LogLimiter::default();
     let mut event = Event::Start;
     loop {
         let actions = machine.on_event(event, origin.elapsed());
-        if let Some(status) = perform(actions, sockets, router, log).await {
+        if let Some(status) = perform(actions, sockets, heartbeats, router, log).await {
             return status;
         }
         if !machine.is_active() {
@@ -58,7 +63,12 @@ pub async fn run<R: Router>(
             biased;
             Some(control) = controls.recv() => match control {
                 Control::Terminate(signal) => Event::Shutdown { signal },
-                Control::Reload => {
+                Control::Reload(rekey) => {
+                    if let Rekey::Use(key) = rekey
+                        && let Some(line) = heartbeats.set_key(key)
+                    {
+                        log.info(line);
+                    }
                     router.reload_lvsd();
                     continue;
                 }
@@ -67,8 +77,16 @@ pub async fn run<R: Router>(
             },
             (pid, exit) = router.lvsd_exited() => Event::ChildExited { pid, exit },
             received = sockets.recv() => match received {
-                Ok(datagram) => match decoder.decode(&datagram.bytes, datagram.source.ip()) {
+                Ok(datagram) => match heartbeats.decode(&datagram.bytes, datagram.source.ip(), wall_clock()) {
                     Ok(magic) => Event::Heartbeat(magic),
+                    Err(e @ heartbeat::DecodeError::Rejected { .. }) => {
+                        match rejections.admit(origin.elapsed()) {
+                            Some(0) => log.info(&e),
+                            Some(n) => log.info(format!("{e} ({n} more dropped since the last such line)")),
+                            None => {}
+                        }
+                        continue;
+                    }
                     Err(e) => {
                         if e.verbose_only() { log.debug(&e) } else { log.info(&e) }
                         continue;
@@ -92,6 +110,7 @@ pub async fn run<R: Router>(
 async fn perform<R: Router>(
     actions: Vec<Action>,
     sockets: &HeartbeatSockets,
+    heartbeats: &mut Heartbeats,
     router: &mut R,
     log: &Logger,
 ) -> Option<u8> {
@@ -106,7 +125,8 @@ async fn perform<R: Router>(
                 Ok(())
             }
             Action::SendHeartbeat(magic) => {
-                for (channel, e) in sockets.send(magic).await {
+                let datagram = heartbeats.encode(magic, wall_clock());
+                for (channel, e) in sockets.send(&datagram).await {
                     let name = match channel {
                         Channel::Public => "public",
                         Channel::Private => "private",

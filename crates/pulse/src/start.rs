@@ -15,11 +15,12 @@ use daemon::daemonize::{DaemonOptions, Detach, daemonize};
 use daemon::log::Identity;
 use daemon::notify::Notifier;
 use daemon::{Logger, SignalEvent, Signals};
-use heartbeat::{Machine, Role, Settings};
+use heartbeat::{HeartbeatKey, Machine, Role, Settings};
 use lvs_config::{Config, LoadError, ServiceType, SystemResolver};
 use tokio::sync::mpsc;
 
 use crate::addresses::{Channels, local_addresses};
+use crate::auth::{Heartbeats, Rekey};
 use crate::cli::{Cli, VERSION_TEXT};
 use crate::links;
 use crate::processes::{ProcessRouter, ProcessSettings, lvsd_has_standby};
@@ -107,6 +108,13 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         eprintln!("pulse: no active lvs services defined in {}", path.display());
         return ExitCode::FAILURE;
     }
+    let key = match crate::auth::configured_key(&config) {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("pulse: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let channels = Channels::new(&addresses, role, config.heartbeat_port);
     let sockets = match BoundSockets::bind(channels) {
         Ok(s) => s,
@@ -144,7 +152,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         log.info(line);
     }
     let status = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(runtime) => runtime.block_on(serve(&cli, &config, role, sockets, &log)),
+        Ok(runtime) => runtime.block_on(serve(&cli, &config, role, sockets, key, &log)),
         Err(e) => {
             log.info(format!("cannot start: {e}"));
             1
@@ -159,7 +167,14 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 }
 
 /// Everything after daemonizing, inside the runtime: returns the exit status.
-async fn serve(cli: &Cli, config: &Config, role: Role, sockets: BoundSockets, log: &Logger) -> u8 {
+async fn serve(
+    cli: &Cli,
+    config: &Config,
+    role: Role,
+    sockets: BoundSockets,
+    key: Option<HeartbeatKey>,
+    log: &Logger,
+) -> u8 {
     let sockets = match sockets.into_async() {
         Ok(s) => s,
         Err(e) => {
@@ -179,6 +194,7 @@ async fn serve(cli: &Cli, config: &Config, role: Role, sockets: BoundSockets, lo
     let signal_controls = controls.clone();
     let signal_notifier = notifier.clone();
     let signal_log = log.clone();
+    let config_path = cli.config.clone();
     tokio::spawn(async move {
         loop {
             let control = match signals.next().await {
@@ -188,7 +204,7 @@ async fn serve(cli: &Cli, config: &Config, role: Role, sockets: BoundSockets, lo
                 }
                 SignalEvent::Reload => {
                     let _ = signal_notifier.reloading();
-                    Control::Reload
+                    Control::Reload(rekey(&config_path, &signal_log))
                 }
                 other => {
                     signal_log.debug(format!("ignoring signal {}", other.number()));
@@ -242,6 +258,29 @@ async fn serve(cli: &Cli, config: &Config, role: Role, sockets: BoundSockets, lo
     machine_settings.lvsd_restarts = cli.lvsd_restarts;
     machine_settings.cold_start_guard = !cli.no_cold_start_guard;
     let mut machine = Machine::new(role, machine_settings);
+    let mut heartbeats = Heartbeats::new(&channels, key);
+    if heartbeats.authenticated() {
+        log.info("heartbeat authentication on (heartbeat_key)");
+    }
     let _ = notifier.ready();
-    run(&mut machine, &sockets, &mut router, log, &mut receiver).await
+    run(&mut machine, &sockets, &mut heartbeats, &mut router, log, &mut receiver).await
+}
+
+/// On SIGHUP: the heartbeat key lvs.cf now asks for, or [`Rekey::Keep`]
+/// (logged) when lvs.cf or the key file cannot be read.
+fn rekey(path: &Path, log: &Logger) -> Rekey {
+    let config = match lvs_config::load(path, &SystemResolver::new()) {
+        Ok(loaded) => loaded.parsed.config,
+        Err(e) => {
+            log.info(format!("{}; heartbeat settings unchanged", config_error(path, &e)));
+            return Rekey::Keep;
+        }
+    };
+    match crate::auth::configured_key(&config) {
+        Ok(key) => Rekey::Use(key),
+        Err(e) => {
+            log.info(format!("{e}; heartbeat authentication unchanged"));
+            Rekey::Keep
+        }
+    }
 }

@@ -4,7 +4,6 @@
 use std::io;
 use std::net::SocketAddr;
 
-use heartbeat::Magic;
 use tokio::net::UdpSocket;
 
 use crate::addresses::Channels;
@@ -88,16 +87,17 @@ pub struct HeartbeatSockets {
     channels: Channels,
 }
 
-/// Receive buffer: a heartbeat is 4 bytes; anything past 16 is dropped by
-/// the kernel, which keeps the length check meaningful for short packets.
-const RECEIVE_BUFFER: usize = 16;
+/// Receive buffer: a heartbeat is 4 bytes, an authenticated one 32;
+/// anything past 64 is dropped by the kernel, which keeps the length checks
+/// meaningful.
+const RECEIVE_BUFFER: usize = 64;
 
 /// One received datagram.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Datagram {
     /// The socket it arrived on.
     pub channel: Channel,
-    /// Its bytes (at most 16; longer datagrams are truncated).
+    /// Its bytes (at most 64; longer datagrams are truncated).
     pub bytes: Vec<u8>,
     /// Its source.
     pub source: SocketAddr,
@@ -117,16 +117,16 @@ impl HeartbeatSockets {
         &self.channels
     }
 
-    /// Sends `magic` to the partner on every channel; returns the channels
-    /// whose send failed, with the error (the original logs them with `-v`).
-    pub async fn send(&self, magic: Magic) -> Vec<(Channel, io::Error)> {
-        let bytes = magic.to_bytes();
+    /// Sends `datagram` (a heartbeat, see [`crate::auth::Heartbeats`]) to
+    /// the partner on every channel; returns the channels whose send failed,
+    /// with the error (the original logs them with `-v`).
+    pub async fn send(&self, datagram: &[u8]) -> Vec<(Channel, io::Error)> {
         let mut failed = Vec::new();
-        if let Err(e) = self.public.send_to(&bytes, self.channels.partner_public).await {
+        if let Err(e) = self.public.send_to(datagram, self.channels.partner_public).await {
             failed.push((Channel::Public, e));
         }
         if let (Some(socket), Some(partner)) = (&self.private, self.channels.partner_private)
-            && let Err(e) = socket.send_to(&bytes, partner).await
+            && let Err(e) = socket.send_to(datagram, partner).await
         {
             failed.push((Channel::Private, e));
         }
