@@ -43,11 +43,15 @@ pub async fn run<R: Router>(
 ) -> u8 {
     let origin = Instant::now();
     let mut rejections = LogLimiter::default();
-    let mut event = Event::Start;
+    // `None` after what is not an event for the machine (a dropped
+    // datagram, SIGHUP): nothing is delivered then.
+    let mut event = Some(Event::Start);
     loop {
-        let actions = machine.on_event(event, origin.elapsed());
-        if let Some(status) = perform(actions, sockets, heartbeats, router, log).await {
-            return status;
+        if let Some(event) = event.take() {
+            let actions = machine.on_event(event, origin.elapsed());
+            if let Some(status) = perform(actions, sockets, heartbeats, router, log).await {
+                return status;
+            }
         }
         if !machine.is_active() {
             router.keep_standby();
@@ -62,7 +66,7 @@ pub async fn run<R: Router>(
         event = tokio::select! {
             biased;
             Some(control) = controls.recv() => match control {
-                Control::Terminate(signal) => Event::Shutdown { signal },
+                Control::Terminate(signal) => Some(Event::Shutdown { signal }),
                 Control::Reload(rekey) => {
                     if let Rekey::Use(key) = rekey
                         && let Some(line) = heartbeats.set_key(key)
@@ -70,26 +74,26 @@ pub async fn run<R: Router>(
                         log.info(line);
                     }
                     router.reload_lvsd();
-                    continue;
+                    None
                 }
-                Control::LinkDown => Event::LinkDown,
-                Control::LinkUp => Event::LinkUp,
+                Control::LinkDown => Some(Event::LinkDown),
+                Control::LinkUp => Some(Event::LinkUp),
             },
-            (pid, exit) = router.lvsd_exited() => Event::ChildExited { pid, exit },
+            (pid, exit) = router.lvsd_exited() => Some(Event::ChildExited { pid, exit }),
             received = sockets.recv() => match received {
                 Ok(datagram) => match heartbeats.decode(&datagram.bytes, datagram.source.ip(), wall_clock()) {
-                    Ok(magic) => Event::Heartbeat(magic),
+                    Ok(magic) => Some(Event::Heartbeat(magic)),
                     Err(e @ heartbeat::DecodeError::Rejected { .. }) => {
                         match rejections.admit(origin.elapsed()) {
                             Some(0) => log.info(&e),
                             Some(n) => log.info(format!("{e} ({n} more dropped since the last such line)")),
                             None => {}
                         }
-                        continue;
+                        None
                     }
                     Err(e) => {
                         if e.verbose_only() { log.debug(&e) } else { log.info(&e) }
-                        continue;
+                        None
                     }
                 },
                 Err((_, e)) => {
@@ -98,10 +102,10 @@ pub async fn run<R: Router>(
                         // Do not spin on a persistent error.
                         tokio::time::sleep(Duration::from_millis(10)).await;
                     }
-                    continue;
+                    None
                 }
             },
-            () = sleep => Event::Tick,
+            () = sleep => Some(Event::Tick),
         };
     }
 }
