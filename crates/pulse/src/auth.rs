@@ -60,6 +60,8 @@ pub struct Heartbeats {
     own: IpAddr,
     partner: IpAddr,
     keyed: Option<(Sealer, Opener)>,
+    copies: u32,
+    keepalive: Duration,
 }
 
 impl Heartbeats {
@@ -70,9 +72,29 @@ impl Heartbeats {
             own: channels.own_public.ip(),
             partner: channels.partner_public.ip(),
             keyed: None,
+            copies: 1,
+            keepalive: Duration::ZERO,
         };
         heartbeats.set_key(key);
         heartbeats
+    }
+
+    /// Sends each heartbeat `copies` times, spread evenly over `keepalive`
+    /// (pulse `--heartbeat-copies`): with independent loss `p` a deadtime of
+    /// 3 keepalives then needs `3 × copies` consecutive losses, not 3, to
+    /// fake a dead partner. 1 (the default here) is the original's rate.
+    #[must_use]
+    pub fn with_copies(mut self, copies: u32, keepalive: Duration) -> Self {
+        self.copies = copies.max(1);
+        self.keepalive = keepalive;
+        self
+    }
+
+    /// After a heartbeat went out: the interval to the next copy and how
+    /// many more copies to send, or `None` for one copy per keepalive.
+    pub fn repeat(&self) -> Option<(Duration, u32)> {
+        (self.copies > 1 && !self.keepalive.is_zero())
+            .then(|| (self.keepalive / self.copies, self.copies - 1))
     }
 
     /// Whether datagrams are authenticated.

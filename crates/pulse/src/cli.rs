@@ -12,6 +12,9 @@ pub use daemon::VERSION_TEXT;
 pub const DEFAULT_LVSD: &str = "/usr/sbin/lvsd";
 /// Default of `--lvsd-restarts`.
 pub const DEFAULT_LVSD_RESTARTS: u32 = 3;
+
+/// Default of `--heartbeat-copies`.
+pub const DEFAULT_HEARTBEAT_COPIES: u32 = 3;
 /// Default fos binary.
 pub const DEFAULT_FOS: &str = "/usr/sbin/fos";
 
@@ -53,6 +56,13 @@ pub struct Cli {
     /// primary becomes active.
     #[arg(long)]
     pub no_cold_start_guard: bool,
+    /// Send each heartbeat this many times, spread evenly over the keepalive
+    /// interval, so that lost datagrams do not fake a dead partner (with 30 %
+    /// loss and deadtime = 3 x keepalive, 9 losses in a row instead of 3).
+    /// 1: the original's one per keepalive.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_HEARTBEAT_COPIES,
+          value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub heartbeat_copies: u32,
     /// The fos binary (FOS mode, not supported yet).
     #[arg(long = "fos", value_name = "PATH", default_value = DEFAULT_FOS)]
     pub fos: PathBuf,
@@ -78,11 +88,13 @@ mod tests {
         assert!(!cli.nodaemon && !cli.verbose && !cli.forceactive && !cli.test_start && !cli.version);
         assert_eq!(cli.lvsd_restarts, 3);
         assert!(!cli.no_cold_start_guard);
+        assert_eq!(cli.heartbeat_copies, 3);
     }
 
     #[test]
     fn extensions_can_restore_the_original() {
-        let cli = parse(&["--lvsd-restarts=0", "--no-cold-start-guard"]);
+        let cli = parse(&["--lvsd-restarts=0", "--no-cold-start-guard", "--heartbeat-copies=1"]);
+        assert_eq!(cli.heartbeat_copies, 1);
         assert_eq!(cli.lvsd_restarts, 0);
         assert!(cli.no_cold_start_guard);
     }

@@ -46,11 +46,18 @@ pub async fn run<R: Router>(
     // `None` after what is not an event for the machine (a dropped
     // datagram, SIGHUP): nothing is delivered then.
     let mut event = Some(Event::Start);
+    // The next copy of the last heartbeat (`--heartbeat-copies`): when, and
+    // how many are left.
+    let mut copy: Option<(Instant, u32)> = None;
     loop {
         if let Some(event) = event.take() {
             let actions = machine.on_event(event, origin.elapsed());
+            let sends = actions.iter().any(|a| matches!(a, Action::SendHeartbeat(_)));
             if let Some(status) = perform(actions, sockets, heartbeats, router, log).await {
                 return status;
+            }
+            if sends {
+                copy = heartbeats.repeat().map(|(interval, left)| (Instant::now() + interval, left));
             }
         }
         if !machine.is_active() {
@@ -60,6 +67,12 @@ pub async fn run<R: Router>(
         let sleep = async {
             match deadline {
                 Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        let next_copy = async {
+            match copy {
+                Some((at, _)) => tokio::time::sleep_until(at).await,
                 None => std::future::pending().await,
             }
         };
@@ -106,6 +119,16 @@ pub async fn run<R: Router>(
                 }
             },
             () = sleep => Some(Event::Tick),
+            () = next_copy => {
+                // A copy carries the state as it is now (a backup that sent
+                // one RUNNING before stepping down repeats STOPPED).
+                send(sockets, heartbeats, machine.magic(), log).await;
+                copy = match (copy, heartbeats.repeat()) {
+                    (Some((at, left)), Some((interval, _))) if left > 1 => Some((at + interval, left - 1)),
+                    _ => None,
+                };
+                None
+            }
         };
     }
 }
@@ -129,14 +152,7 @@ async fn perform<R: Router>(
                 Ok(())
             }
             Action::SendHeartbeat(magic) => {
-                let datagram = heartbeats.encode(magic, wall_clock());
-                for (channel, e) in sockets.send(&datagram).await {
-                    let name = match channel {
-                        Channel::Public => "public",
-                        Channel::Private => "private",
-                    };
-                    log.debug(format!("Warning -- failed to send heartbeat ({name} if): {e}"));
-                }
+                send(sockets, heartbeats, magic, log).await;
                 Ok(())
             }
             Action::RunActiveCmd => router.run_command(Command::Active),
@@ -154,4 +170,21 @@ async fn perform<R: Router>(
         }
     }
     None
+}
+
+/// Sends `magic` to the partner on every channel, plain or sealed.
+async fn send(
+    sockets: &HeartbeatSockets,
+    heartbeats: &mut Heartbeats,
+    magic: heartbeat::Magic,
+    log: &Logger,
+) {
+    let datagram = heartbeats.encode(magic, wall_clock());
+    for (channel, e) in sockets.send(&datagram).await {
+        let name = match channel {
+            Channel::Public => "public",
+            Channel::Private => "private",
+        };
+        log.debug(format!("Warning -- failed to send heartbeat ({name} if): {e}"));
+    }
 }

@@ -258,7 +258,7 @@ async fn serve(
     machine_settings.lvsd_restarts = cli.lvsd_restarts;
     machine_settings.cold_start_guard = !cli.no_cold_start_guard;
     let mut machine = Machine::new(role, machine_settings);
-    let mut heartbeats = Heartbeats::new(&channels, key);
+    let mut heartbeats = Heartbeats::new(&channels, key).with_copies(cli.heartbeat_copies, config.keepalive);
     if heartbeats.authenticated() {
         log.info("heartbeat authentication on (heartbeat_key)");
     }

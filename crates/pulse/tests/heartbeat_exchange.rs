@@ -45,11 +45,17 @@ struct Node {
 
 impl Node {
     fn start(role: Role, port: u16, settings: Settings) -> Node {
-        Node::start_keyed(role, port, settings, None)
+        Node::start_with(role, port, settings, None, 1)
     }
 
-    /// A node whose heartbeats are authenticated with `key` when given.
+    /// A node whose heartbeats are authenticated with `key`.
     fn start_keyed(role: Role, port: u16, settings: Settings, key: Option<HeartbeatKey>) -> Node {
+        Node::start_with(role, port, settings, key, 1)
+    }
+
+    /// A node authenticated with `key` when given, sending `copies` of each
+    /// heartbeat (`--heartbeat-copies`).
+    fn start_with(role: Role, port: u16, settings: Settings, key: Option<HeartbeatKey>, copies: u32) -> Node {
         let (own, partner) = match role {
             Role::Primary => (MASTER_IP, BACKUP_IP),
             Role::Backup => (BACKUP_IP, MASTER_IP),
@@ -61,7 +67,7 @@ impl Node {
             partner_private: None,
         };
         let sockets = HeartbeatSockets::bind(channels).expect("bind loopback heartbeat socket");
-        let mut heartbeats = Heartbeats::new(&channels, key);
+        let mut heartbeats = Heartbeats::new(&channels, key).with_copies(copies, settings.keepalive);
         let memory = MemoryLog::new();
         let log = Logger::builder(Identity::pulse()).verbose(true).memory(&memory).build();
         let mut router = RecordingRouter::new();
@@ -340,6 +346,37 @@ async fn garbage_from_a_dead_partners_address_does_not_keep_it_alive() {
         assert!(backup.log.contains("partner dead: activating lvs"), "{messages:?}");
         let heard = messages.iter().filter(|m| m.contains("Received Heartbeat from partner")).count();
         assert_eq!(heard, 1, "each dropped datagram counted as a heartbeat: {messages:?}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn heartbeat_copies_spread_over_the_keepalive() {
+    local(async {
+        let port = free_port();
+        let partner = std::net::UdpSocket::bind((ip(MASTER_IP), port)).expect("bind master address");
+        partner.set_nonblocking(true).expect("nonblocking");
+        let settings = Settings::new(Duration::from_millis(300), Duration::from_secs(10));
+        let backup = Node::start_with(Role::Backup, port, settings, None, 3);
+        backup.wait_log("DEBUG -- Sending heartbeat...").await;
+        let drain = |partner: &std::net::UdpSocket| {
+            let mut buffer = [0u8; 64];
+            let mut n = 0;
+            while let Ok((len, _)) = partner.recv_from(&mut buffer) {
+                assert_eq!(buffer[..len], heartbeat::Magic::Stopped.to_bytes(), "plain STOPPED copies");
+                n += 1;
+            }
+            n
+        };
+        drain(&partner);
+        let sends_before = backup.log.messages().iter().filter(|m| m.contains("Sending heartbeat")).count();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let copies = drain(&partner);
+        let sends =
+            backup.log.messages().iter().filter(|m| m.contains("Sending heartbeat")).count() - sends_before;
+        // each of the machine's sends is followed by 2 copies, 100 ms apart
+        assert!(sends >= 3, "{sends} sends in 1.5 s at keepalive 0.3 s");
+        assert!(copies >= 3 * sends - 3 && copies <= 3 * sends + 3, "{copies} datagrams for {sends} sends");
     })
     .await;
 }

@@ -140,3 +140,13 @@ fn the_log_limiter_lets_one_line_a_second_through_and_counts_the_rest() {
     assert_eq!(limiter.admit(at(5000)), Some(1));
     assert_eq!(limiter.admit(at(7000)), Some(0));
 }
+
+#[test]
+fn copies_spread_over_the_keepalive() {
+    let plain = Heartbeats::new(&channels(), None);
+    assert_eq!(plain.repeat(), None, "one copy by default: the original");
+    let three = Heartbeats::new(&channels(), None).with_copies(3, Duration::from_millis(600));
+    assert_eq!(three.repeat(), Some((Duration::from_millis(200), 2)));
+    let zero = Heartbeats::new(&channels(), None).with_copies(0, Duration::from_secs(1));
+    assert_eq!(zero.repeat(), None, "0 means 1");
+}
