@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# vm-timeout: 480
+# vm-timeout: 600
 # A third host forges heartbeats (issue #7): the client namespace sends UDP
 # datagrams to the backup's port 539 with the primary's address as their
 # source (raw IP socket), as anyone on the segment can.
 #   - compatibility mode (no heartbeat_key, the original's 4-byte format):
-#     one forged STOPPED makes the backup take over while the primary is
-#     active (the original's hole, kept for wire compatibility);
-#   - authenticated mode (heartbeat_key on both routers): a forged plain
-#     STOPPED and a forged 32-byte datagram with a guessed tag are dropped
-#     and logged, and the primary stays the only active router.
+#     a lone forged STOPPED no longer flips the pair (our cold-start guard
+#     wants a whole deadtime of nothing but STOPPED; the original activates
+#     at once, see crates/pulse/tests/heartbeat_exchange.rs), but forged
+#     RUNNING datagrams keep a stopped primary "alive": nobody serves until
+#     the forger stops (the hole of the original format, documented);
+#   - authenticated mode (heartbeat_key on both routers): forged plain and
+#     forged 32-byte datagrams are dropped and logged, and the backup takes
+#     over from the stopped primary while the forger keeps sending.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../pair.sh"
 
@@ -26,24 +29,64 @@ s.sendto(ip + udp, (dst, 0))
 ' "${PAIR_ADDR[primary]}" "${PAIR_ADDR[backup]}" "$1"
 }
 STOPPED=bddabdad # 0xadbddabd little-endian
+RUNNING=dadbadbd # 0xbdaddbda little-endian
 
-# ---- compatibility mode: one forged STOPPED, the backup takes over ----
+# forger_start: forged RUNNING every 0.3 s, plain and as a 32-byte
+# authenticated-looking datagram with a random tag, until forger_stop.
+forger_start() {
+    in_ns cl python3 -c '
+import os, socket, struct, sys, time
+src, dst = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+def send(payload):
+    udp = struct.pack("!HHHH", 539, 539, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0x4243, 0, 64, 17, 0,
+                     socket.inet_aton(src), socket.inet_aton(dst))
+    s.sendto(ip + udp, (dst, 0))
+running = bytes.fromhex("dadbadbd")
+while True:
+    send(running)
+    send(running + b"LVH1" + struct.pack(">Q", int(time.time() * 1e6)) + os.urandom(16))
+    time.sleep(0.3)
+' "${PAIR_ADDR[primary]}" "${PAIR_ADDR[backup]}" &
+    FORGER=$!
+    LAB_PIDS+=("$FORGER")
+}
+forger_stop() { kill "$FORGER" 2>/dev/null || true; wait "$FORGER" 2>/dev/null || true; }
+
+# stop_primary_under_forgery: stop the primary's pulse (SIGTERM: it releases
+# the VIP and stops) while the forger runs.
+stop_primary_under_forgery() {
+    forger_start
+    info "forger sending RUNNING as ${PAIR_ADDR[primary]} every 0.3 s from the client's namespace"
+    sleep 1
+    pair_pulse_stop primary
+    T_STOP=$(now)
+    info "primary's pulse stopped (SIGTERM): it released the VIP"
+}
+
+# ---- compatibility mode ----
 pair_start
 mark=$(pair_log_lines backup)
-t_spoof=$(now)
 spoof "$STOPPED"
-info "forged STOPPED sent from the client's namespace with source ${PAIR_ADDR[primary]}"
-measure_until 60 pair_logged_since backup "$mark" "primary inactive: activating lvs"
-info "MEASURED plain heartbeats: the backup took over $MEASURED s after one forged datagram" \
-    "(documented hole of the original format)"
-# The primary, still active, then makes the backup step down again (both
-# active: the primary wins), a flap caused by one datagram.
-wait_until 60 pair_is_only primary
-pair_logged_since backup "$mark" "partner active: deactivating LVS" ||
-    fail "the backup did not step down after the flap"
-info "the forged takeover flapped: $(tail -n +"$((mark + 1))" "${PAIR_LOG[backup]}" | grep -c 'activating lvs\|deactivating LVS') role changes on the backup"
-pair_pulse_stop primary backup
-wait_until 60 pair_inactive primary
+info "one forged STOPPED sent from the client's namespace with source ${PAIR_ADDR[primary]}"
+sleep "$((2 * PAIR_DEADTIME))"
+! pair_logged_since backup "$mark" "activating lvs" || fail "a lone forged STOPPED made the backup activate"
+pair_is_only primary || fail "after a lone forged STOPPED: VIP held by '$(pair_holders)'"
+info "a lone forged STOPPED: no takeover (the cold-start guard needs a deadtime of STOPPED only)"
+
+mark=$(pair_log_lines backup)
+stop_primary_under_forgery
+sleep "$((3 * PAIR_DEADTIME))"
+! pair_logged_since backup "$mark" "activating lvs" || fail "the backup took over despite the forged RUNNING (unexpected)"
+pair_no_vip primary && pair_no_vip backup || fail "VIP held by '$(pair_holders)'"
+info "MEASURED plain heartbeats: forged RUNNING kept the stopped primary alive for $(since "$T_STOP") s:" \
+    "no router holds the VIP (the hole of the original format)"
+forger_stop
+measure_until 60 pair_logged_since backup "$mark" "activating lvs"
+info "MEASURED the forger stopped; the backup took over $MEASURED s later"
+wait_until 60 pair_active backup
+pair_pulse_stop backup
 wait_until 60 pair_inactive backup
 
 # ---- authenticated mode ----
@@ -74,6 +117,15 @@ wait_until 30 pair_logged_since backup "$mark" "heartbeat from ${PAIR_ADDR[prima
 sleep 5 # several deadtimes
 ! pair_logged_since backup "$mark" "activating lvs" || fail "a forged heartbeat made the backup act"
 pair_is_only primary || fail "after the forgeries: VIP held by '$(pair_holders)'"
-info "authenticated mode: both forgeries dropped and logged; the primary is still the only active router:"
+info "authenticated mode: both forgeries dropped and logged; the primary is still the only active router"
+
+mark=$(pair_log_lines backup)
+stop_primary_under_forgery
+measure_until 60 pair_logged_since backup "$mark" "activating lvs"
+info "MEASURED authenticated heartbeats: the backup took over $MEASURED s after the primary stopped," \
+    "the forger still sending (deadtime $PAIR_DEADTIME s)"
+wait_until 60 pair_active backup
+forger_stop
+info "what the backup logged about the forgeries:"
 tail -n +"$((mark + 1))" "${PAIR_LOG[backup]}" | grep -F "dropped:" | sed 's/^/    backup: /'
-pair_pulse_stop primary backup
+pair_pulse_stop backup
