@@ -196,6 +196,8 @@ pub struct Machine {
     /// Since when only STOPPED was heard (for `cold_start_guard`).
     stopped_since: Option<Duration>,
     restarts_used: u32,
+    /// When the primary last re-announced on the partner's RUNNING.
+    resent_at: Option<Duration>,
 }
 
 impl Machine {
@@ -211,6 +213,7 @@ impl Machine {
             dead_at: Duration::ZERO,
             stopped_since: None,
             restarts_used: 0,
+            resent_at: None,
         }
     }
 
@@ -335,8 +338,20 @@ impl Machine {
                             self.deactivate(out);
                         }
                         Role::Primary => {
-                            out.push(log(text::RESENDING_ARPS));
-                            out.extend([Action::RunActiveCmd, Action::BringUpVips, Action::SendArps]);
+                            // At most once a deadtime: the original
+                            // re-announces on every RUNNING, so a backup
+                            // slow to step down (or several heartbeats per
+                            // keepalive) started a storm of active_cmd runs
+                            // and ARP bursts, the burst itself delaying the
+                            // step-down under load.
+                            let recent = self
+                                .resent_at
+                                .is_some_and(|at| now.saturating_sub(at) < self.settings.deadtime);
+                            if !recent {
+                                self.resent_at = Some(now);
+                                out.push(log(text::RESENDING_ARPS));
+                                out.extend([Action::RunActiveCmd, Action::BringUpVips, Action::SendArps]);
+                            }
                         }
                     }
                 }

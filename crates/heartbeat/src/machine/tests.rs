@@ -286,6 +286,26 @@ fn running_while_active_on_master_resends_arps_and_stays() {
 }
 
 #[test]
+fn the_master_re_announces_at_most_once_a_deadtime() {
+    let mut master = started(Role::Primary, settings());
+    master.on_event(Event::Heartbeat(Magic::Stopped), secs(1));
+    assert_eq!(
+        logs(&master.on_event(Event::Heartbeat(Magic::Running), secs(3))),
+        ["partner active: resending arps"]
+    );
+    // the backup has not stepped down yet: more RUNNING within the deadtime (5 s)
+    for at in [ms(3_100), ms(3_200), ms(7_900)] {
+        assert_eq!(effects(&master.on_event(Event::Heartbeat(Magic::Running), at)), [], "at {at:?}");
+    }
+    assert!(master.is_active());
+    // a deadtime later it re-announces again
+    assert_eq!(
+        logs(&master.on_event(Event::Heartbeat(Magic::Running), secs(8))),
+        ["partner active: resending arps"]
+    );
+}
+
+#[test]
 fn stopme_is_treated_as_running() {
     let mut backup = started(Role::Backup, settings());
     backup.on_event(Event::Heartbeat(Magic::Stopped), secs(1));
