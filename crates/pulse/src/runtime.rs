@@ -2,7 +2,7 @@
 //! [`Event`]s for the [`Machine`]; its [`Action`]s go to the [`Router`] and
 //! the sockets.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use daemon::Logger;
 use heartbeat::{Action, Event, Machine};
@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::router::{Command, Router};
+use crate::status::StatusBoard;
 use crate::transport::{Channel, HeartbeatSockets};
 
 /// What the outside world tells the loop.
@@ -36,6 +37,22 @@ pub async fn run<R: Router>(
     log: &Logger,
     controls: &mut mpsc::UnboundedReceiver<Control>,
 ) -> u8 {
+    let channels = sockets.channels();
+    let mut board =
+        StatusBoard::new(channels.own_public.ip(), Some(channels.partner_public.ip()), SystemTime::now());
+    run_with_status(machine, sockets, router, log, controls, &mut board).await
+}
+
+/// [`run`], keeping `board` up to date after every event (heartbeats heard,
+/// state, VIPs, lvsd) for the status socket.
+pub async fn run_with_status<R: Router>(
+    machine: &mut Machine,
+    sockets: &HeartbeatSockets,
+    router: &mut R,
+    log: &Logger,
+    controls: &mut mpsc::UnboundedReceiver<Control>,
+    board: &mut StatusBoard,
+) -> u8 {
     let origin = Instant::now();
     let decoder = sockets.channels().decoder();
     let mut event = Event::Start;
@@ -47,6 +64,7 @@ pub async fn run<R: Router>(
         if !machine.is_active() {
             router.keep_standby();
         }
+        board.update(machine, router.held_vips(), router.lvsd_process(), SystemTime::now());
         let deadline = machine.next_deadline().map(|d| origin + d);
         let sleep = async {
             match deadline {
@@ -68,7 +86,10 @@ pub async fn run<R: Router>(
             (pid, exit) = router.lvsd_exited() => Event::ChildExited { pid, exit },
             received = sockets.recv() => match received {
                 Ok(datagram) => match decoder.decode(&datagram.bytes, datagram.source.ip()) {
-                    Ok(magic) => Event::Heartbeat(magic),
+                    Ok(magic) => {
+                        board.heard(magic, SystemTime::now());
+                        Event::Heartbeat(magic)
+                    }
                     Err(e) => {
                         if e.verbose_only() { log.debug(&e) } else { log.info(&e) }
                         continue;
