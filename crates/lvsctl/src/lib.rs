@@ -171,7 +171,12 @@ fn with_kernel(
 
 /// `lvsctl status`: the report as text or JSON; exit 1 when no daemon
 /// answered (the kernel's table is still shown when it could be read).
-fn status(json: bool, run_dir: Option<&std::path::Path>, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<u8> {
+fn status(
+    json: bool,
+    run_dir: Option<&std::path::Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<u8> {
     let (answers, kernel) = report::gather(run_dir, status::client::DEFAULT_TIMEOUT);
     let now = status::model::unix_seconds(std::time::SystemTime::now());
     let report = report::build(answers, kernel, now);

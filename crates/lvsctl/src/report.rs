@@ -217,9 +217,8 @@ pub fn build(answers: Answers, kernel: Result<ipvs::Table, String>, now: f64) ->
     let (lvsd_socket, lvsd_answer) = answers.lvsd;
     let pulse = match pulse_answer {
         Ok(Document { pid, time, status: DaemonStatus::Pulse(s), .. }) => Some((pid, time, s)),
-        Ok(other) => {
+        Ok(_) => {
             problems.push(format!("pulse: {} answered as another daemon", pulse_socket.display()));
-            drop(other);
             None
         }
         Err(e) => {
@@ -260,7 +259,11 @@ pub fn build(answers: Answers, kernel: Result<ipvs::Table, String>, now: f64) ->
             s.services
                 .iter()
                 .filter_map(|v| {
-                    v.nanny.map(|n| NannySummary { service: v.name.clone(), pid: n.pid, last_report: n.last_report })
+                    v.nanny.map(|n| NannySummary {
+                        service: v.name.clone(),
+                        pid: n.pid,
+                        last_report: n.last_report,
+                    })
                 })
                 .collect()
         })
@@ -319,7 +322,10 @@ impl Report {
 
 /// Asks pulse and lvsd (sockets in `run_dir`, else per `$LVS_RUN_DIR`)
 /// and reads the kernel's table.
-pub fn gather(run_dir: Option<&Path>, timeout: std::time::Duration) -> (Answers, Result<ipvs::Table, String>) {
+pub fn gather(
+    run_dir: Option<&Path>,
+    timeout: std::time::Duration,
+) -> (Answers, Result<ipvs::Table, String>) {
     let socket = |name: &str| match run_dir {
         Some(dir) => dir.join(name),
         None => status::socket_path(name),

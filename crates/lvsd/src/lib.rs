@@ -208,15 +208,14 @@ pub fn main(cli: &Cli) -> ExitCode {
                 }
             }
         });
-        let (status_tx, status_rx) = tokio::sync::watch::channel(::status::model::DaemonStatus::Lvsd(
-            ::status::model::LvsdStatus {
+        let (status_tx, status_rx) =
+            tokio::sync::watch::channel(::status::model::DaemonStatus::Lvsd(::status::model::LvsdStatus {
                 mode: ::status::model::LvsdMode::Standby,
                 test_start: settings.test_start,
                 config: settings.config_path.display().to_string(),
                 started: 0.0,
                 services: Vec::new(),
-            },
-        ));
+            }));
         serve_status(status_rx, &log);
         let mut lvsd =
             runtime::Lvsd::new(settings, config, kernel.as_mut(), log.clone()).with_status(status_tx);

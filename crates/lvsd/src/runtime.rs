@@ -556,8 +556,12 @@ impl<'k> Lvsd<'k> {
         self.config = config;
         self.set_timeouts(Some(previous));
         let changes = self.controller.reload(&self.config);
-        let servers: std::collections::HashSet<(ServiceKey, u32)> =
-            self.controller.services.iter().flat_map(|s| s.servers.iter().map(move |x| (s.key(), x.id))).collect();
+        let servers: std::collections::HashSet<(ServiceKey, u32)> = self
+            .controller
+            .services
+            .iter()
+            .flat_map(|s| s.servers.iter().map(move |x| (s.key(), x.id)))
+            .collect();
         self.seen.health_since.retain(|k, _| servers.contains(k));
         self.seen.last_probe.retain(|k, _| servers.contains(k));
         for change in changes {

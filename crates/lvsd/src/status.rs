@@ -209,8 +209,10 @@ virtual marked {
         let mut seen = Observations::new(at(1000), false, false, "/etc/lvs.cf".into());
         seen.health_since.insert((web, ids[0]), at(1010));
         seen.health_since.insert((web, ids[1]), at(1020));
-        seen.last_probe.insert((web, ids[1]), ProbeSeen { ok: false, reason: Some("refused".into()), at: at(1019) });
-        seen.last_probe.insert((web, ids[0]), ProbeSeen { ok: true, reason: Some("ignored".into()), at: at(1009) });
+        seen.last_probe
+            .insert((web, ids[1]), ProbeSeen { ok: false, reason: Some("refused".into()), at: at(1019) });
+        seen.last_probe
+            .insert((web, ids[0]), ProbeSeen { ok: true, reason: Some("ignored".into()), at: at(1009) });
         seen.nannies.insert(web, NannySeen { pid: 321, last_report: at(1030) });
 
         let status = lvsd_status(&controller, &seen);
@@ -221,19 +223,31 @@ virtual marked {
         assert_eq!((s.name.as_str(), s.scheduler.as_str()), ("web", "rr"));
         assert_eq!(s.id.to_string(), "TCP  192.0.2.100:80");
         assert_eq!(s.nanny, Some(NannyStatus { pid: 321, last_report: 1030.0 }));
-        assert_eq!(s.sorry_server, Some(SorryServer { address: "192.0.2.99".parse().expect("ip"), port: 80, active: false }));
+        assert_eq!(
+            s.sorry_server,
+            Some(SorryServer { address: "192.0.2.99".parse().expect("ip"), port: 80, active: false })
+        );
         let [rs1, rs2, rs3] = &s.real_servers[..] else { panic!("three servers") };
-        assert_eq!((rs1.health, rs1.health_weight, rs1.weight, rs1.since), (HealthView::Up, Some(2), 3, 1010.0));
+        assert_eq!(
+            (rs1.health, rs1.health_weight, rs1.weight, rs1.since),
+            (HealthView::Up, Some(2), 3, 1010.0)
+        );
         assert_eq!(rs1.last_probe, Some(ProbeOutcome { ok: true, reason: None, since: 1009.0 }));
         assert!(rs1.in_table);
         // Quiesced: down but kept in the table at weight 0.
         assert_eq!((rs2.health, rs2.since, rs2.in_table), (HealthView::Down, 1020.0, true));
         assert_eq!(rs2.last_probe.as_ref().and_then(|p| p.reason.as_deref()), Some("refused"));
         // Never judged: unknown since lvsd started, not in the table.
-        assert_eq!((rs3.health, rs3.since, rs3.in_table, &rs3.last_probe), (HealthView::Unknown, 1000.0, false, &None));
+        assert_eq!(
+            (rs3.health, rs3.since, rs3.in_table, &rs3.last_probe),
+            (HealthView::Unknown, 1000.0, false, &None)
+        );
 
         let marked = &status.services[1];
-        assert_eq!(marked.id, ServiceId { protocol: ServiceProtocol::Fwmark, address: None, port: 0, fwmark: Some(7) });
+        assert_eq!(
+            marked.id,
+            ServiceId { protocol: ServiceProtocol::Fwmark, address: None, port: 0, fwmark: Some(7) }
+        );
         assert_eq!(marked.nanny, None, "no worker running");
     }
 

@@ -213,7 +213,10 @@ checks.",
             heading: "EXIT STATUS",
             blocks: &[
                 Item("0", "Success."),
-                Item("1", "The configuration or the kernel refused; for status, neither pulse nor lvsd answered."),
+                Item(
+                    "1",
+                    "The configuration or the kernel refused; for status, neither pulse nor lvsd answered.",
+                ),
                 Item("2", "Bad command line."),
             ],
         },

@@ -512,9 +512,13 @@ impl Router for ProcessRouter {
 
     fn lvsd_process(&self) -> Option<status::model::LvsdProcess> {
         use status::model::{LvsdMode, LvsdProcess};
-        let active = self.lvsd.as_ref().and_then(Child::id).map(|pid| LvsdProcess { pid, mode: LvsdMode::Active });
+        let active =
+            self.lvsd.as_ref().and_then(Child::id).map(|pid| LvsdProcess { pid, mode: LvsdMode::Active });
         active.or_else(|| {
-            self.standby.as_ref().and_then(|s| s.child.id()).map(|pid| LvsdProcess { pid, mode: LvsdMode::Standby })
+            self.standby
+                .as_ref()
+                .and_then(|s| s.child.id())
+                .map(|pid| LvsdProcess { pid, mode: LvsdMode::Standby })
         })
     }
 }

@@ -9,7 +9,7 @@
 use std::net::IpAddr;
 use std::time::SystemTime;
 
-use heartbeat::{Magic, Machine, Role};
+use heartbeat::{Machine, Magic, Role};
 use status::model::{
     DaemonStatus, HeldVip, LvsdProcess, Partner, PulseStatus, RouterRole, RouterState, unix_seconds,
 };
@@ -160,7 +160,12 @@ mod tests {
         board.heard(Magic::Stopped, at(104));
         machine.on_event(Event::Heartbeat(Magic::Stopped), Duration::from_secs(4));
         let vip = HeldVip { address: ip("192.0.2.100"), prefix_len: 32, label: "eth0:1".into() };
-        let s = board.update(&machine, vec![vip.clone()], Some(LvsdProcess { pid: 50, mode: LvsdMode::Active }), at(104));
+        let s = board.update(
+            &machine,
+            vec![vip.clone()],
+            Some(LvsdProcess { pid: 50, mode: LvsdMode::Active }),
+            at(104),
+        );
         assert_eq!((s.state, s.state_since), (RouterState::Active, 104.0));
         assert_eq!(s.partner.and_then(|p| p.last_state), Some(RouterState::Inactive));
         assert_eq!(s.vips, [vip]);

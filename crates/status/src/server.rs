@@ -81,7 +81,9 @@ impl StatusSocket {
             .and_then(|()| std::fs::rename(&temporary, path))
             .and_then(|()| std::fs::symlink_metadata(path));
         match placed {
-            Ok(meta) => Ok(StatusSocket { listener: Some(listener), path: path.to_owned(), inode: meta.ino() }),
+            Ok(meta) => {
+                Ok(StatusSocket { listener: Some(listener), path: path.to_owned(), inode: meta.ino() })
+            }
             Err(e) => {
                 let _ = std::fs::remove_file(&temporary);
                 Err(io_error(e))

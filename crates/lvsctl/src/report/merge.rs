@@ -40,8 +40,9 @@ fn forwarding_name(method: &ForwardingMethod) -> &'static str {
 /// Without a kernel table every `in_kernel` is `null`; without lvsd every
 /// entry is unmanaged.
 pub fn merge(lvsd: Option<&LvsdStatus>, kernel: Option<&Table>) -> Vec<MergedService> {
-    let kernel_services: Vec<(ServiceId, &ipvs::Service)> =
-        kernel.map(|t| t.services.iter().map(|s| (kernel_service_id(&s.key), s)).collect()).unwrap_or_default();
+    let kernel_services: Vec<(ServiceId, &ipvs::Service)> = kernel
+        .map(|t| t.services.iter().map(|s| (kernel_service_id(&s.key), s)).collect())
+        .unwrap_or_default();
     let read = kernel.is_some();
     let programs = lvsd.is_some_and(|l| l.mode == LvsdMode::Active);
     let mut out = Vec::new();

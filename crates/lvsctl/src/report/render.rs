@@ -82,7 +82,8 @@ pub fn render(report: &Report) -> String {
     if report.pulse.is_some() {
         let vips: Vec<String> =
             report.vips.iter().map(|v| format!("{}/{} on {}", v.address, v.prefix_len, v.label)).collect();
-        let _ = writeln!(out, "VIPs     {}", if vips.is_empty() { "none".to_owned() } else { vips.join(", ") });
+        let _ =
+            writeln!(out, "VIPs     {}", if vips.is_empty() { "none".to_owned() } else { vips.join(", ") });
     }
     match &report.pulse {
         Some(p) => _ = writeln!(out, "pulse    pid {}", p.pid),
@@ -155,7 +156,9 @@ fn render_server(out: &mut String, server: &MergedServer, now: f64) {
         notes.push(name.clone());
     }
     if server.sorry {
-        notes.push(if server.wanted == Some(true) { "sorry server, in use" } else { "sorry server" }.to_owned());
+        notes.push(
+            if server.wanted == Some(true) { "sorry server, in use" } else { "sorry server" }.to_owned(),
+        );
     }
     if let Some(health) = server.health {
         let word = match health {

@@ -61,7 +61,10 @@ fn kernel() -> Table {
         web.destinations.push(Destination::new(ip(addr), 80, ForwardingMethod::DirectRoute, weight));
     }
     let mut other = Service::new(ServiceKey::fwmark(9), Scheduler::Rr);
-    other.persistence = Some(Persistence { timeout: 300, netmask: ipvs::Netmask::V4("255.255.255.255".parse().expect("mask")) });
+    other.persistence = Some(Persistence {
+        timeout: 300,
+        netmask: ipvs::Netmask::V4("255.255.255.255".parse().expect("mask")),
+    });
     other.destinations.push(Destination::new(ip("10.0.0.5"), 0, ForwardingMethod::Masquerade, 2));
     Table { services: vec![web, other] }
 }
@@ -91,11 +94,11 @@ fn document(pid: u32, status: DaemonStatus) -> Result<Document, QueryError> {
     Ok(Document { protocol: 1, time: 1100.0, pid, status })
 }
 
-fn answers(
-    pulse: Result<Document, QueryError>,
-    lvsd: Result<Document, QueryError>,
-) -> Answers {
-    Answers { pulse: (PathBuf::from("/run/x/pulse.sock"), pulse), lvsd: (PathBuf::from("/run/x/lvsd.sock"), lvsd) }
+fn answers(pulse: Result<Document, QueryError>, lvsd: Result<Document, QueryError>) -> Answers {
+    Answers {
+        pulse: (PathBuf::from("/run/x/pulse.sock"), pulse),
+        lvsd: (PathBuf::from("/run/x/lvsd.sock"), lvsd),
+    }
 }
 
 #[test]
@@ -103,8 +106,12 @@ fn merge_keeps_lvsds_order_and_shows_kernel_only_entries_as_such() {
     let services = merge(Some(&lvsd(LvsdMode::Active)), Some(&kernel()));
     assert_eq!(services.len(), 2);
     let web = &services[0];
-    assert_eq!((web.name.as_deref(), web.in_kernel, web.managed, web.nanny_pid), (Some("web"), Some(true), true, Some(830)));
-    let rows: Vec<(String, Option<u32>, Option<bool>, bool, Option<Health>)> = web
+    assert_eq!(
+        (web.name.as_deref(), web.in_kernel, web.managed, web.nanny_pid),
+        (Some("web"), Some(true), true, Some(830))
+    );
+    type Row = (String, Option<u32>, Option<bool>, bool, Option<Health>);
+    let rows: Vec<Row> = web
         .real_servers
         .iter()
         .map(|s| (s.address.to_string(), s.weight, s.in_kernel, s.managed, s.health))
@@ -144,7 +151,12 @@ fn an_active_sorry_server_is_listed_and_a_standby_wants_nothing() {
     let mut status = lvsd(LvsdMode::Active);
     status.services[0].sorry_server = Some(SorryServer { address: ip("192.0.2.99"), port: 80, active: true });
     let mut table = kernel();
-    table.services[0].destinations.push(Destination::new(ip("192.0.2.99"), 80, ForwardingMethod::DirectRoute, 1));
+    table.services[0].destinations.push(Destination::new(
+        ip("192.0.2.99"),
+        80,
+        ForwardingMethod::DirectRoute,
+        1,
+    ));
     let services = merge(Some(&status), Some(&table));
     let sorry = services[0].real_servers.iter().find(|s| s.sorry).expect("sorry server listed");
     assert_eq!((sorry.in_kernel, sorry.wanted, sorry.managed), (Some(true), Some(true), true));
@@ -172,7 +184,13 @@ fn the_router_state_comes_from_pulse_else_from_lvsd() {
 fn build_merges_everything_and_lists_problems() {
     let report = build(
         answers(
-            document(812, DaemonStatus::Pulse(pulse(RouterState::Active, Some(LvsdProcess { pid: 820, mode: LvsdMode::Active })))),
+            document(
+                812,
+                DaemonStatus::Pulse(pulse(
+                    RouterState::Active,
+                    Some(LvsdProcess { pid: 820, mode: LvsdMode::Active }),
+                )),
+            ),
             document(820, DaemonStatus::Lvsd(lvsd(LvsdMode::Active))),
         ),
         Ok(kernel()),
@@ -201,7 +219,10 @@ fn build_merges_everything_and_lists_problems() {
 #[test]
 fn only_lvsd_running_or_nothing_running() {
     let report = build(
-        answers(Err(QueryError::NotRunning("/run/x/pulse.sock".into())), document(820, DaemonStatus::Lvsd(lvsd(LvsdMode::Active)))),
+        answers(
+            Err(QueryError::NotRunning("/run/x/pulse.sock".into())),
+            document(820, DaemonStatus::Lvsd(lvsd(LvsdMode::Active))),
+        ),
         Err("Operation not permitted".into()),
         1100.0,
     );
@@ -232,7 +253,10 @@ fn only_lvsd_running_or_nothing_running() {
 #[test]
 fn a_daemon_answering_on_the_wrong_socket_is_a_problem() {
     let report = build(
-        answers(document(1, DaemonStatus::Lvsd(lvsd(LvsdMode::Active))), Err(QueryError::NotRunning("l".into()))),
+        answers(
+            document(1, DaemonStatus::Lvsd(lvsd(LvsdMode::Active))),
+            Err(QueryError::NotRunning("l".into())),
+        ),
         Ok(Table::default()),
         1.0,
     );
@@ -254,7 +278,13 @@ fn durations_read_naturally() {
 fn the_text_has_a_summary_and_an_annotated_table() {
     let report = build(
         answers(
-            document(812, DaemonStatus::Pulse(pulse(RouterState::Active, Some(LvsdProcess { pid: 820, mode: LvsdMode::Active })))),
+            document(
+                812,
+                DaemonStatus::Pulse(pulse(
+                    RouterState::Active,
+                    Some(LvsdProcess { pid: 820, mode: LvsdMode::Active }),
+                )),
+            ),
             document(820, DaemonStatus::Lvsd(lvsd(LvsdMode::Active))),
         ),
         Ok(kernel()),

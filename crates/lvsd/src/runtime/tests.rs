@@ -294,14 +294,13 @@ async fn the_status_socket_answers_with_health_probes_and_nanny_pid() {
     );
     let dir = temp_dir("status-socket");
     let path = dir.join("lvsd.sock");
-    let (status_tx, status_rx) =
-        watch::channel(DaemonStatus::Lvsd(status::model::LvsdStatus {
-            mode: status::model::LvsdMode::Standby,
-            test_start: false,
-            config: String::new(),
-            started: 0.0,
-            services: Vec::new(),
-        }));
+    let (status_tx, status_rx) = watch::channel(DaemonStatus::Lvsd(status::model::LvsdStatus {
+        mode: status::model::LvsdMode::Standby,
+        test_start: false,
+        config: String::new(),
+        started: 0.0,
+        services: Vec::new(),
+    }));
     let socket = status::server::StatusSocket::bind(&path).expect("bind");
     tokio::spawn(status::server::serve(socket, status_rx));
     let (_tx, mut rx) = mpsc::unbounded_channel();
@@ -325,7 +324,10 @@ async fn the_status_socket_answers_with_health_probes_and_nanny_pid() {
     assert_eq!(www.name, "www");
     assert!(www.nanny.is_some_and(|n| n.pid > 0), "nanny pid: {:?}", www.nanny);
     let a = &www.real_servers[0];
-    assert_eq!((a.name.as_str(), a.health, a.health_weight, a.in_table), ("a", status::model::Health::Up, Some(5), true));
+    assert_eq!(
+        (a.name.as_str(), a.health, a.health_weight, a.in_table),
+        ("a", status::model::Health::Up, Some(5), true)
+    );
     assert!(a.since >= answer.started);
     let b = &www.real_servers[1];
     assert_eq!(b.health, status::model::Health::Down, "failed its first probe");

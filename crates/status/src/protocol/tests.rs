@@ -132,15 +132,24 @@ fn other_versions_and_garbage_are_rejected() {
     assert_eq!(decode(br#"{"protocol":2,"daemon":"lvsd"}"#), Err(DecodeError::Version(2)));
     assert!(matches!(decode(b"{\"daemon\":\"lvsd\"}"), Err(DecodeError::Malformed(_))));
     assert!(matches!(decode(b"not json"), Err(DecodeError::Malformed(_))));
-    assert!(matches!(decode(br#"{"protocol":1,"time":1,"pid":1,"daemon":"x"}"#), Err(DecodeError::Malformed(_))));
+    assert!(matches!(
+        decode(br#"{"protocol":1,"time":1,"pid":1,"daemon":"x"}"#),
+        Err(DecodeError::Malformed(_))
+    ));
     assert!(matches!(decode(b""), Err(DecodeError::Malformed(_))));
 }
 
 #[test]
 fn service_ids_print_like_ipvsadm() {
-    let tcp = ServiceId { protocol: ServiceProtocol::Tcp, address: Some(ip("192.0.2.1")), port: 80, fwmark: None };
+    let tcp =
+        ServiceId { protocol: ServiceProtocol::Tcp, address: Some(ip("192.0.2.1")), port: 80, fwmark: None };
     assert_eq!(tcp.to_string(), "TCP  192.0.2.1:80");
-    let v6 = ServiceId { protocol: ServiceProtocol::Udp, address: Some(ip("2001:db8::1")), port: 53, fwmark: None };
+    let v6 = ServiceId {
+        protocol: ServiceProtocol::Udp,
+        address: Some(ip("2001:db8::1")),
+        port: 53,
+        fwmark: None,
+    };
     assert_eq!(v6.to_string(), "UDP  [2001:db8::1]:53");
     let mark = ServiceId { protocol: ServiceProtocol::Fwmark, address: None, port: 0, fwmark: Some(5) };
     assert_eq!(mark.to_string(), "FWM  5");
