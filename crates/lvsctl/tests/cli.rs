@@ -182,7 +182,7 @@ fn status_with_lvsd_alone_shows_its_services() {
     let out = lvsctl(&["status", "--run-dir", dir_arg]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.starts_with("router   active"), "{stdout}");
+    assert!(stdout.starts_with("router   active (lvsd runs without pulse)\n"), "{stdout}");
     assert!(stdout.contains("pulse    not answering"), "{stdout}");
     assert!(stdout.contains("nanny    pid 4321 (web)"), "{stdout}");
     assert!(stdout.contains("-> 192.0.2.11:80"), "{stdout}");

@@ -67,7 +67,9 @@ pub fn render(report: &Report) -> String {
     };
     let address = router.address.map(|a| format!("{a}: ")).unwrap_or_default();
     let since = router.state_since.map(|t| format!(" for {}", duration(now - t))).unwrap_or_default();
-    let _ = writeln!(out, "router   {role}{address}{}{since}", summary_word(router.state));
+    let alone =
+        if report.pulse.is_none() && report.lvsd.is_some() { " (lvsd runs without pulse)" } else { "" };
+    let _ = writeln!(out, "router   {role}{address}{}{since}{alone}", summary_word(router.state));
     if router.link_failed {
         let _ = writeln!(out, "         a heartbeat interface has no link");
     }
