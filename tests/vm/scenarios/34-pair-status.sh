@@ -19,6 +19,7 @@
 
 declare -A RUN_DIR=([primary]=$(mktemp -d) [backup]=$(mktemp -d))
 CHECK=$(mktemp --suffix=.py)
+CHECK_ERR=$(mktemp)
 
 # status ROUTER [ARGS...]: lvsctl status in ROUTER's namespace and run dir.
 status() {
@@ -39,6 +40,21 @@ check() {
     local rc=$?
     rm -f "$json" "$rules"
     return "$rc"
+}
+
+# await_check SECONDS ROUTER WHAT [ARGS...]: poll `check` until it passes;
+# on timeout fail with its last complaint.
+await_check() {
+    local limit=$1 t0
+    shift
+    t0=$(now)
+    until check "$@" 2>"$CHECK_ERR"; do
+        if ! awk -v t="$t0" -v n="$(now)" -v l="$limit" 'BEGIN { exit !(n - t < l) }'; then
+            cat "$CHECK_ERR" >&2
+            fail "status check '$*' still failing after $limit s"
+        fi
+        sleep 0.5
+    done
 }
 
 cat >"$CHECK" <<'PY'
@@ -149,14 +165,12 @@ for router in primary backup; do
 done
 
 # ---- the active primary ----
-wait_until 60 check primary active "$LVS_VIP"
-check primary active "$LVS_VIP" || fail "primary's status does not match its table"
+await_check 60 primary active "$LVS_VIP"
 info "primary's status matches its IPVS table:"
 status primary | sed 's/^/    /'
 
 # ---- the backup ----
-wait_until 60 check backup backup
-check backup backup || fail "backup's status is wrong"
+await_check 60 backup backup
 info "backup's status:"
 status backup | sed 's/^/    /'
 
@@ -164,13 +178,12 @@ status backup | sed 's/^/    /'
 t_stop=$(now)
 lab_httpd_stop rs2
 info "rs2's httpd stopped"
-measure_until 60 check primary active "$LVS_VIP" rs2
-info "MEASURED rs2 down in the primary's status $MEASURED s after its httpd stopped"
-check primary active "$LVS_VIP" rs2 || fail "rs2 not shown down"
+await_check 60 primary active "$LVS_VIP" rs2
+info "MEASURED rs2 down in the primary's status $(since "$t_stop") s after its httpd stopped"
 assert_rules - primary < <(lvs_lab_rules 192.0.2.11:1 192.0.2.13:1)
-status primary | grep -E '192.0.2.12:80' | sed 's/^/    /'
-status primary | grep -qE '192.0.2.12:80 .*rs2, down for .*probe failed' || fail "rs2's text line"
-info "since the stop: $(since "$t_stop") s"
+line=$(status primary | grep -E '192.0.2.12:80') || fail "no line for rs2 in the text"
+info "rs2's line: $line"
+[[ $line =~ rs2,\ down\ for\ .*probe\ failed ]] || fail "rs2's text line"
 
 # ---- nothing running ----
 pair_pulse_stop primary backup
@@ -178,4 +191,4 @@ if out=$(status primary 2>&1); then fail "lvsctl status exits 0 with nothing run
 assert_contains "$out" "neither pulse nor lvsd is running" "lvsctl status with nothing running"
 [[ ! -e ${RUN_DIR[primary]}/pulse.sock ]] || fail "pulse left its socket behind"
 info "with nothing running: exit 1, '$(grep neither <<<"$out")'"
-rm -rf "${RUN_DIR[primary]}" "${RUN_DIR[backup]}" "$CHECK"
+rm -rf "${RUN_DIR[primary]}" "${RUN_DIR[backup]}" "$CHECK" "$CHECK_ERR"
