@@ -1,8 +1,10 @@
 //! `lvsctl`: check an lvs.cf, show the IPVS table it asks for, and (with the
-//! IPVS client) make the kernel's table match it.
+//! IPVS client) make the kernel's table match it; `status` asks pulse and
+//! lvsd over their status sockets and merges their answers with the
+//! kernel's table ([`report`]).
 //!
 //! Exit statuses: 0 success, 1 the configuration (or the kernel) said no,
-//! 2 bad command line (clap).
+//! or for `status` no daemon answered; 2 bad command line (clap).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,6 +14,7 @@ use lvs_config::{DEFAULT_PATH, Loaded, SystemResolver};
 
 pub mod apply;
 mod check;
+pub mod report;
 mod show;
 
 /// The command line.
@@ -52,6 +55,19 @@ pub enum Command {
         /// Print each operation performed.
         #[arg(short, long)]
         verbose: bool,
+    },
+    /// Show which router is active, the partner, the VIPs held, and the
+    /// live IPVS table with each real server's health as its nanny sees it,
+    /// from pulse's and lvsd's status sockets and the kernel; exit 1 when
+    /// neither daemon answers.
+    Status {
+        /// Print one JSON document (fields in docs/status-protocol.md).
+        #[arg(long)]
+        json: bool,
+        /// The directory of the daemons' sockets pulse.sock and lvsd.sock
+        /// [default: $LVS_RUN_DIR, else /var/run].
+        #[arg(long, value_name = "DIR")]
+        run_dir: Option<PathBuf>,
     },
     /// Start, stop or list the IPVS connection sync daemon, with the
     /// interface and id of `syncd_iface` / `syncd_id`.
@@ -106,6 +122,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             let options = apply::ApplyOptions { dry_run: *dry_run, verbose: *verbose };
             with_kernel(&config.config, err, |kernel, c, err| apply::apply(kernel, c, options, out, err))
         }
+        Command::Status { json, run_dir } => status(*json, run_dir.as_deref(), out, err),
         Command::Syncd { config, action, state } => {
             with_kernel(&config.config, err, |kernel, c, _| syncd(kernel, c, *action, *state, out))
         }
@@ -150,6 +167,34 @@ fn with_kernel(
     };
     let mut kernel = ipvs::Client::open()?;
     f(&mut kernel, &loaded.parsed.config, err)
+}
+
+/// `lvsctl status`: the report as text or JSON; exit 1 when no daemon
+/// answered (the kernel's table is still shown when it could be read).
+fn status(
+    json: bool,
+    run_dir: Option<&std::path::Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let (answers, kernel) = report::gather(run_dir, status::client::DEFAULT_TIMEOUT);
+    let now = status::model::unix_seconds(std::time::SystemTime::now());
+    let report = report::build(answers, kernel, now);
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+    } else {
+        out.write_all(report::render(&report).as_bytes())?;
+    }
+    for problem in &report.problems {
+        writeln!(err, "lvsctl: {problem}")?;
+    }
+    if report.any_daemon() {
+        Ok(0)
+    } else {
+        writeln!(err, "lvsctl: neither pulse nor lvsd is running on this router")?;
+        Ok(1)
+    }
 }
 
 fn syncd(

@@ -112,3 +112,93 @@ fn usage_errors_exit_2() {
     assert_eq!(lvsctl(&["frobnicate"]).status.code(), Some(2));
     assert_eq!(lvsctl(&[]).status.code(), Some(2));
 }
+
+/// Serves `status` on `dir/name` from a thread of its own, as a daemon would.
+fn serve_status(dir: &Path, name: &str, status: status::model::DaemonStatus) {
+    let socket = status::server::StatusSocket::bind(&dir.join(name)).expect("bind status socket");
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let (_publisher, receiver) = tokio::sync::watch::channel(status);
+        runtime.block_on(async move {
+            let _ = status::server::serve(socket, receiver).await;
+        });
+    });
+}
+
+fn run_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lvsctl-status-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("run dir");
+    dir
+}
+
+#[test]
+fn status_with_nothing_running_says_so_and_exits_1() {
+    let dir = run_dir("none");
+    let out = lvsctl(&["status", "--run-dir", dir.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("lvsctl: neither pulse nor lvsd is running on this router"), "{stderr}");
+    assert!(stderr.contains("pulse: not running (nothing answers on"), "{stderr}");
+    assert!(text(&out.stdout).starts_with("router   unknown"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn status_with_lvsd_alone_shows_its_services() {
+    use status::model::*;
+    let dir = run_dir("lvsd");
+    let rs = RealServerStatus {
+        name: "rs1".into(),
+        address: "192.0.2.11".parse().expect("ip"),
+        port: 80,
+        weight: 1,
+        health: Health::Up,
+        health_weight: Some(1),
+        since: unix_seconds(std::time::SystemTime::now()) - 30.0,
+        last_probe: Some(ProbeOutcome { ok: true, reason: None, since: 1.0 }),
+        in_table: true,
+    };
+    let lvsd = LvsdStatus {
+        mode: LvsdMode::Active,
+        test_start: true,
+        config: "lvs.cf".into(),
+        started: 1.0,
+        services: vec![ServiceStatus {
+            name: "web".into(),
+            id: ServiceId {
+                protocol: ServiceProtocol::Tcp,
+                address: Some("192.0.2.100".parse().expect("ip")),
+                port: 80,
+                fwmark: None,
+            },
+            scheduler: "wlc".into(),
+            nanny: Some(NannyStatus { pid: 4321, last_report: 1.0 }),
+            sorry_server: None,
+            real_servers: vec![rs],
+        }],
+    };
+    serve_status(&dir, "lvsd.sock", DaemonStatus::Lvsd(lvsd));
+    let dir_arg = dir.to_str().expect("utf-8");
+    let out = lvsctl(&["status", "--run-dir", dir_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("router   active (lvsd runs without pulse)\n"), "{stdout}");
+    assert!(stdout.contains("pulse    not answering"), "{stdout}");
+    assert!(stdout.contains("nanny    pid 4321 (web)"), "{stdout}");
+    assert!(stdout.contains("-> 192.0.2.11:80"), "{stdout}");
+    assert!(stdout.contains("rs1, up for 3"), "{stdout}");
+    assert!(text(&out.stderr).contains("lvsctl: pulse: not running"));
+
+    let out = lvsctl(&["status", "--json", "--run-dir", dir_arg]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(json["format"], 1);
+    assert_eq!(json["router"]["state"], "active");
+    assert_eq!(json["pulse"], serde_json::Value::Null);
+    assert_eq!(json["lvsd"]["mode"], "active");
+    assert_eq!(json["nannies"][0]["pid"], 4321);
+    let service = &json["services"][0];
+    assert_eq!(service["name"], "web");
+    assert_eq!(service["real_servers"][0]["health"], "up");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,7 +3,9 @@
 //!
 //! [`controller`] is the pure core (verdicts → desired table), [`runtime`]
 //! the event loop that talks to the kernel and supervises the workers,
-//! [`workers`] the nanny processes. The binary only wires them up.
+//! [`workers`] the nanny processes, [`status`] the answer on the status
+//! socket (`/var/run/lvsd.sock`, see the `status` crate). The binary only
+//! wires them up.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,6 +17,7 @@ use lvs_config::{DEFAULT_CLIENT_MONITOR, DEFAULT_PATH, SystemResolver};
 
 pub mod controller;
 pub mod runtime;
+pub mod status;
 pub mod workers;
 
 /// The version block printed by `--version` (spec §0 format).
@@ -85,6 +88,24 @@ pub fn nanny_program(client_monitor: &str) -> PathBuf {
         .and_then(|exe| exe.parent().map(|dir| dir.join("nanny")))
         .filter(|p| p.exists())
         .unwrap_or(configured)
+}
+
+/// Serves the status socket (`$LVS_RUN_DIR/lvsd.sock`, by default
+/// `/var/run/lvsd.sock`) in a task of its own; a socket that cannot be set
+/// up is logged and lvsd runs on without one.
+fn serve_status(status: tokio::sync::watch::Receiver<::status::model::DaemonStatus>, log: &Logger) {
+    let path = ::status::socket_path(::status::LVSD_SOCKET);
+    match ::status::server::StatusSocket::bind(&path) {
+        Ok(socket) => {
+            let log = log.clone();
+            tokio::spawn(async move {
+                if let Err(e) = ::status::server::serve(socket, status).await {
+                    log.info(format!("status socket {}: {e}", path.display()));
+                }
+            });
+        }
+        Err(e) => log.info(format!("{e}; running without it")),
+    }
 }
 
 /// Runs lvsd with `cli`; returns the exit status.
@@ -187,7 +208,17 @@ pub fn main(cli: &Cli) -> ExitCode {
                 }
             }
         });
-        let mut lvsd = runtime::Lvsd::new(settings, config, kernel.as_mut(), log.clone());
+        let (status_tx, status_rx) =
+            tokio::sync::watch::channel(::status::model::DaemonStatus::Lvsd(::status::model::LvsdStatus {
+                mode: ::status::model::LvsdMode::Standby,
+                test_start: settings.test_start,
+                config: settings.config_path.display().to_string(),
+                started: 0.0,
+                services: Vec::new(),
+            }));
+        serve_status(status_rx, &log);
+        let mut lvsd =
+            runtime::Lvsd::new(settings, config, kernel.as_mut(), log.clone()).with_status(status_tx);
         if let Some(input) = standby_input {
             lvsd = lvsd.with_standby_commands(read_standby_commands(input));
         }

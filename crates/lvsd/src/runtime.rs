@@ -4,15 +4,17 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use daemon::{Logger, SignalEvent};
 use health::protocol::{Report, Request};
 use ipvs::{IpvsKernel, Op, ServiceKey, Table, Timeouts, plan};
 use lvs_config::{Config, SystemResolver};
-use tokio::sync::mpsc;
+use status::model::DaemonStatus;
+use tokio::sync::{mpsc, watch};
 
 use crate::controller::{Controller, Health, WorkerChange};
+use crate::status::{NannySeen, Observations, ProbeSeen, lvsd_status};
 use crate::workers::{self, Worker, WorkerEvent};
 
 /// How lvsd runs.
@@ -99,8 +101,10 @@ pub struct Lvsd<'k> {
     standby: bool,
     /// Where [`Standby`] commands arrive (only with `--standby`).
     standby_rx: Option<mpsc::UnboundedReceiver<Standby>>,
-    /// Last probe result per (service, server id), for status displays.
-    pub last_probe: HashMap<(ServiceKey, u32), (bool, Option<String>)>,
+    /// What the status answer shows besides the controller.
+    seen: Observations,
+    /// Where the status is published (the status socket's task reads it).
+    status_tx: Option<watch::Sender<DaemonStatus>>,
 }
 
 fn timeouts_of(config: &Config) -> Timeouts {
@@ -113,6 +117,12 @@ impl<'k> Lvsd<'k> {
     pub fn new(settings: Settings, config: Config, kernel: &'k mut dyn IpvsKernel, log: Logger) -> Self {
         let controller = Controller::new(&config, settings.verbose);
         let standby = settings.standby;
+        let seen = Observations::new(
+            SystemTime::now(),
+            standby,
+            settings.test_start,
+            settings.config_path.display().to_string(),
+        );
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (restart_tx, restart_rx) = mpsc::unbounded_channel();
         Lvsd {
@@ -130,7 +140,29 @@ impl<'k> Lvsd<'k> {
             dirty: false,
             standby,
             standby_rx: None,
-            last_probe: HashMap::new(),
+            seen,
+            status_tx: None,
+        }
+    }
+
+    /// Publishes the status into `status` after every event (see
+    /// [`crate::status`]); the status socket answers from it.
+    #[must_use]
+    pub fn with_status(mut self, status: watch::Sender<DaemonStatus>) -> Self {
+        self.status_tx = Some(status);
+        self.publish();
+        self
+    }
+
+    /// The status answer as of now.
+    pub fn status(&self) -> status::model::LvsdStatus {
+        lvsd_status(&self.controller, &self.seen)
+    }
+
+    /// Hands the current status to the status socket, if any.
+    fn publish(&mut self) {
+        if let Some(tx) = &self.status_tx {
+            tx.send_replace(DaemonStatus::Lvsd(self.status()));
         }
     }
 
@@ -170,6 +202,7 @@ impl<'k> Lvsd<'k> {
         for key in keys {
             self.start_worker(key).await;
         }
+        self.publish();
     }
 
     /// Leaves standby (pulse took over): the whole table in one batch, from
@@ -179,6 +212,7 @@ impl<'k> Lvsd<'k> {
             return;
         }
         self.standby = false;
+        self.seen.standby = false;
         let servers = self.controller.services.iter().flat_map(|s| &s.servers);
         let total = servers.clone().count();
         let up = servers.filter(|x| matches!(x.health, Health::Up { .. })).count();
@@ -207,6 +241,12 @@ impl<'k> Lvsd<'k> {
         // Real servers already in the table stay until nanny judges them, so
         // an lvsd restart does not blink them.
         self.controller.adopt(&actual);
+        let now = SystemTime::now();
+        for s in &self.controller.services {
+            for x in s.servers.iter().filter(|x| x.health != Health::Unknown) {
+                self.seen.health_since.entry((s.key(), x.id)).or_insert(now);
+            }
+        }
         for s in &self.controller.services {
             // The original prints the port where it says "active" (spec §3.3).
             self.log.info(format!("starting virtual service {} active: {}", s.name, s.service.key.port()));
@@ -312,6 +352,7 @@ impl<'k> Lvsd<'k> {
         match workers::spawn(&self.settings.nanny, service, entry.generation, self.events_tx.clone()).await {
             Ok(worker) => {
                 let pid = worker.pid();
+                self.seen.nannies.insert(key, NannySeen { pid, last_report: SystemTime::now() });
                 for server in &service.servers {
                     self.log.info(format!(
                         "create_monitor for {}/{} running as pid {pid}",
@@ -333,6 +374,7 @@ impl<'k> Lvsd<'k> {
     }
 
     async fn stop_worker(&mut self, key: &ServiceKey) {
+        self.seen.nannies.remove(key);
         if let Some(mut s) = self.workers.remove(key)
             && let Some(w) = s.worker.take()
         {
@@ -367,13 +409,31 @@ impl<'k> Lvsd<'k> {
         if let Some(s) = self.workers.get_mut(&key) {
             s.last_report = Instant::now();
         }
+        let now = SystemTime::now();
+        if let Some(n) = self.seen.nannies.get_mut(&key) {
+            n.last_report = now;
+        }
         let changed = match report {
-            Report::Up { id, weight } => self.controller.set_health(&key, id, Health::Up { weight }),
-            Report::Down { id } => self.controller.set_health(&key, id, Health::Down),
+            Report::Up { id, weight } => {
+                let was_up = self.is_up(&key, id);
+                let changed = self.controller.set_health(&key, id, Health::Up { weight });
+                // A weight change (slow start) is no change of health.
+                if changed && !was_up {
+                    self.seen.health_since.insert((key, id), now);
+                }
+                changed
+            }
+            Report::Down { id } => {
+                let changed = self.controller.set_health(&key, id, Health::Down);
+                if changed {
+                    self.seen.health_since.insert((key, id), now);
+                }
+                changed
+            }
             // Only proof of life (handled above).
             Report::Alive => false,
             Report::Probe { id, ok, reason } => {
-                self.last_probe.insert((key, id), (ok, reason));
+                self.seen.last_probe.insert((key, id), ProbeSeen { ok, reason, at: now });
                 // A server that never came up has failed its first probes:
                 // known down (it stays out of the table, and the sorry
                 // server may take over).
@@ -382,10 +442,21 @@ impl<'k> Lvsd<'k> {
                     .service(&key)
                     .and_then(|s| s.servers.iter().find(|x| x.id == id))
                     .is_some_and(|x| x.health == Health::Unknown);
-                !ok && unknown && self.controller.set_health(&key, id, Health::Down)
+                let judged = !ok && unknown && self.controller.set_health(&key, id, Health::Down);
+                if judged {
+                    self.seen.health_since.insert((key, id), now);
+                }
+                judged
             }
         };
         self.dirty |= changed;
+    }
+
+    fn is_up(&self, key: &ServiceKey, id: u32) -> bool {
+        self.controller
+            .service(key)
+            .and_then(|s| s.servers.iter().find(|x| x.id == id))
+            .is_some_and(|x| matches!(x.health, Health::Up { .. }))
     }
 
     /// Handles `event` and every other event already waiting, then brings
@@ -421,6 +492,7 @@ impl<'k> Lvsd<'k> {
                 let Some(entry) = self.workers.get_mut(&key).filter(|s| s.generation == generation) else {
                     return true;
                 };
+                self.seen.nannies.remove(&key);
                 let status = match entry.worker.take() {
                     Some(w) => w.reap(WORKER_GRACE).await,
                     None => String::new(),
@@ -484,6 +556,14 @@ impl<'k> Lvsd<'k> {
         self.config = config;
         self.set_timeouts(Some(previous));
         let changes = self.controller.reload(&self.config);
+        let servers: std::collections::HashSet<(ServiceKey, u32)> = self
+            .controller
+            .services
+            .iter()
+            .flat_map(|s| s.servers.iter().map(move |x| (s.key(), x.id)))
+            .collect();
+        self.seen.health_since.retain(|k, _| servers.contains(k));
+        self.seen.last_probe.retain(|k, _| servers.contains(k));
         for change in changes {
             match change {
                 WorkerChange::Start(key) => {
@@ -597,6 +677,7 @@ impl<'k> Lvsd<'k> {
                     }
                 }
             }
+            self.publish();
         }
     }
 }

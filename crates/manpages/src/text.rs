@@ -80,6 +80,12 @@ pulse in order: lvsd is stopped and the virtual addresses released.",
                     "OPTIONS= holds extra pulse options for the systemd unit pulse.service.",
                 ),
                 Item("/var/run/pulse.pid", "The pid file, in daemon mode."),
+                Item(
+                    "/var/run/pulse.sock",
+                    "The status socket (mode 0600) read by lvsctl status: role, state, partner, \
+                     VIPs held, the lvsd that runs. LVS_RUN_DIR in the environment moves it (and \
+                     lvsd's) into another directory.",
+                ),
             ],
         },
         Section {
@@ -107,7 +113,16 @@ the workers. SIGUSR1 and SIGUSR2 are ignored.",
     sections: &[
         Section {
             heading: "FILES",
-            blocks: &[CONFIG, Item("/var/run/lvs.pid", "The pid file (named lvs, as in Piranha).")],
+            blocks: &[
+                CONFIG,
+                Item("/var/run/lvs.pid", "The pid file (named lvs, as in Piranha)."),
+                Item(
+                    "/var/run/lvsd.sock",
+                    "The status socket (mode 0600) read by lvsctl status: services, real servers, \
+                     their health and last probe, nanny pids; a standby lvsd answers too. \
+                     LVS_RUN_DIR in the environment moves it into another directory.",
+                ),
+            ],
         },
         Section {
             heading: "SEE ALSO",
@@ -176,13 +191,20 @@ CAP_NET_RAW.",
 };
 
 static LVSCTL: Page = Page {
-    whatis: "check lvs.cf, show the IPVS table it asks for, apply it",
+    whatis: "check lvs.cf, show the IPVS table it asks for, apply it, show the router's status",
     description: "\
 lvsctl is the administrator's tool for an LVS router pair using lvs.cf. check reports every \
 error and warning of the file with its line and column; show prints the configuration with \
 all defaults resolved, or with --rules the IPVS table it asks for in ipvsadm -Sn format; \
 apply makes the kernel's table equal to that table, changing only what differs, and never \
 flushes; syncd starts, stops or lists the IPVS connection sync daemon.
+
+status shows which router is active, the partner and when it was last heard, the VIPs \
+held, and the live IPVS table (read from the kernel over generic netlink) with each real \
+server's health as its nanny sees it (up or down, since when, the last probe result), and \
+the pids of lvsd and the nanny workers. It asks pulse and lvsd over their root-only status \
+sockets and works with whichever of them runs; kernel entries lvsd does not know are shown \
+as such. --json prints one document whose fields are described in docs/status-protocol.md.
 
 Without pulse and lvsd, lvsctl apply is a complete static load balancer with no health \
 checks.",
@@ -191,7 +213,10 @@ checks.",
             heading: "EXIT STATUS",
             blocks: &[
                 Item("0", "Success."),
-                Item("1", "The configuration or the kernel refused."),
+                Item(
+                    "1",
+                    "The configuration or the kernel refused; for status, neither pulse nor lvsd answered.",
+                ),
                 Item("2", "Bad command line."),
             ],
         },
@@ -200,9 +225,21 @@ checks.",
             blocks: &[
                 Para("Compare the configuration with the kernel's table:"),
                 Code("lvsctl show --rules | sort | diff - <(ipvsadm -Sn | sort)"),
+                Para("Follow the router's state and the real servers' health:"),
+                Code("watch -n 2 lvsctl status"),
             ],
         },
-        Section { heading: "FILES", blocks: &[CONFIG] },
+        Section {
+            heading: "FILES",
+            blocks: &[
+                CONFIG,
+                Item(
+                    "/var/run/pulse.sock, /var/run/lvsd.sock",
+                    "The daemons' status sockets read by status (in $LVS_RUN_DIR when set, or in \
+                     the directory given with --run-dir).",
+                ),
+            ],
+        },
         Section { heading: "SEE ALSO", blocks: &[Para("lvs.cf(5), pulse(8), lvsd(8), ipvsadm(8)")] },
     ],
 };

@@ -18,6 +18,7 @@
 //!   gratuitous ARP and released through `netif` (spec §2.7, §2.8);
 //! - [`links`]: `monitor_links` (spec §2.11);
 //! - [`runtime`]: the event loop feeding [`heartbeat::Machine`];
+//! - [`status`]: what pulse answers on its status socket (`lvsctl status`);
 //! - [`start`]: the program itself, start-up order of spec §2.2.
 //!
 //! Left out: FOS mode (spec §2.15); heartbeat settings changed by a SIGHUP
@@ -33,6 +34,7 @@ pub mod processes;
 pub mod router;
 pub mod runtime;
 pub mod start;
+pub mod status;
 pub mod transport;
 pub mod vips;
 
@@ -40,5 +42,5 @@ pub use addresses::{Channels, local_addresses};
 pub use auth::{Heartbeats, Rekey};
 pub use cli::{Cli, VERSION_TEXT};
 pub use router::{RecordingRouter, Router, RouterError};
-pub use runtime::{Control, run};
+pub use runtime::{Control, run, run_with_status};
 pub use transport::{HeartbeatSockets, SocketError};

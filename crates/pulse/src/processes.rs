@@ -497,6 +497,30 @@ impl Router for ProcessRouter {
         self.vips.send_arps().await;
         Ok(())
     }
+
+    fn held_vips(&self) -> Vec<status::model::HeldVip> {
+        self.vips
+            .held()
+            .iter()
+            .map(|v| status::model::HeldVip {
+                address: v.address().into(),
+                prefix_len: v.prefix_len(),
+                label: v.label().to_owned(),
+            })
+            .collect()
+    }
+
+    fn lvsd_process(&self) -> Option<status::model::LvsdProcess> {
+        use status::model::{LvsdMode, LvsdProcess};
+        let active =
+            self.lvsd.as_ref().and_then(Child::id).map(|pid| LvsdProcess { pid, mode: LvsdMode::Active });
+        active.or_else(|| {
+            self.standby
+                .as_ref()
+                .and_then(|s| s.child.id())
+                .map(|pid| LvsdProcess { pid, mode: LvsdMode::Standby })
+        })
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use heartbeat::{ChildExit, SyncRole};
+use status::model::{HeldVip, LvsdMode, LvsdProcess};
 use tokio::sync::mpsc;
 
 /// Why an action failed. pulse logs it and carries on, as the original
@@ -70,6 +71,14 @@ pub trait Router {
     fn take_down_vips(&mut self) -> impl Future<Output = Result<(), RouterError>>;
     /// Sends the gratuitous ARPs (spec §2.8), in the background.
     fn send_arps(&mut self) -> impl Future<Output = Result<(), RouterError>>;
+    /// The VIPs brought up and not released, for the status socket.
+    fn held_vips(&self) -> Vec<HeldVip> {
+        Vec::new()
+    }
+    /// The lvsd that runs (active, else a warm standby), for the status socket.
+    fn lvsd_process(&self) -> Option<LvsdProcess> {
+        None
+    }
 }
 
 /// A [`Router`] that only records what it was asked to do, as text
@@ -177,5 +186,9 @@ impl Router for RecordingRouter {
     async fn send_arps(&mut self) -> Result<(), RouterError> {
         self.record("send_arps");
         Ok(())
+    }
+
+    fn lvsd_process(&self) -> Option<LvsdProcess> {
+        self.lvsd_pid.map(|pid| LvsdProcess { pid, mode: LvsdMode::Active })
     }
 }

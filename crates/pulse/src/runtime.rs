@@ -2,7 +2,7 @@
 //! [`Event`]s for the [`Machine`]; its [`Action`]s go to the [`Router`] and
 //! the sockets.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use daemon::Logger;
 use heartbeat::{Action, Event, Machine};
@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use crate::auth::{Heartbeats, LogLimiter, Rekey, wall_clock};
 use crate::router::{Command, Router};
+use crate::status::StatusBoard;
 use crate::transport::{Channel, HeartbeatSockets};
 
 /// What the outside world tells the loop.
@@ -41,6 +42,23 @@ pub async fn run<R: Router>(
     log: &Logger,
     controls: &mut mpsc::UnboundedReceiver<Control>,
 ) -> u8 {
+    let channels = sockets.channels();
+    let mut board =
+        StatusBoard::new(channels.own_public.ip(), Some(channels.partner_public.ip()), SystemTime::now());
+    run_with_status(machine, sockets, heartbeats, router, log, controls, &mut board).await
+}
+
+/// [`run`], keeping `board` up to date after every event (heartbeats heard,
+/// state, VIPs, lvsd) for the status socket.
+pub async fn run_with_status<R: Router>(
+    machine: &mut Machine,
+    sockets: &HeartbeatSockets,
+    heartbeats: &mut Heartbeats,
+    router: &mut R,
+    log: &Logger,
+    controls: &mut mpsc::UnboundedReceiver<Control>,
+    board: &mut StatusBoard,
+) -> u8 {
     let origin = Instant::now();
     let mut rejections = LogLimiter::default();
     // `None` after what is not an event for the machine (a dropped
@@ -63,6 +81,7 @@ pub async fn run<R: Router>(
         if !machine.is_active() {
             router.keep_standby();
         }
+        board.update(machine, router.held_vips(), router.lvsd_process(), SystemTime::now());
         let deadline = machine.next_deadline().map(|d| origin + d);
         let sleep = async {
             match deadline {
@@ -95,7 +114,10 @@ pub async fn run<R: Router>(
             (pid, exit) = router.lvsd_exited() => Some(Event::ChildExited { pid, exit }),
             received = sockets.recv() => match received {
                 Ok(datagram) => match heartbeats.decode(&datagram.bytes, datagram.source.ip(), wall_clock()) {
-                    Ok(magic) => Some(Event::Heartbeat(magic)),
+                    Ok(magic) => {
+                        board.heard(magic, SystemTime::now());
+                        Some(Event::Heartbeat(magic))
+                    }
                     Err(e @ heartbeat::DecodeError::Rejected { .. }) => {
                         match rejections.admit(origin.elapsed()) {
                             Some(0) => log.info(&e),

@@ -24,7 +24,8 @@ use crate::auth::{Heartbeats, Rekey};
 use crate::cli::{Cli, VERSION_TEXT};
 use crate::links;
 use crate::processes::{ProcessRouter, ProcessSettings, lvsd_has_standby};
-use crate::runtime::{Control, run};
+use crate::runtime::{Control, run_with_status};
+use crate::status::StatusBoard;
 use crate::transport::BoundSockets;
 use crate::vips::{VipHandler, vip_plan};
 
@@ -262,8 +263,14 @@ async fn serve(
     if heartbeats.authenticated() {
         log.info("heartbeat authentication on (heartbeat_key)");
     }
+    let partner = config.has_backup().then(|| channels.partner_public.ip());
+    let mut board = StatusBoard::new(channels.own_public.ip(), partner, std::time::SystemTime::now());
+    if let Some(publisher) = serve_status(&mut board, &machine, log) {
+        board = board.with_publisher(publisher);
+    }
     let _ = notifier.ready();
-    run(&mut machine, &sockets, &mut heartbeats, &mut router, log, &mut receiver).await
+    run_with_status(&mut machine, &sockets, &mut heartbeats, &mut router, log, &mut receiver, &mut board)
+        .await
 }
 
 /// On SIGHUP: the heartbeat key lvs.cf now asks for, or [`Rekey::Keep`]
@@ -283,4 +290,31 @@ fn rekey(path: &Path, log: &Logger) -> Rekey {
             Rekey::Keep
         }
     }
+}
+
+/// Serves the status socket (`$LVS_RUN_DIR/pulse.sock`, by default
+/// `/var/run/pulse.sock`) in a task of its own; returns where to publish.
+/// A socket that cannot be set up is logged and pulse runs on without one.
+fn serve_status(
+    board: &mut StatusBoard,
+    machine: &Machine,
+    log: &Logger,
+) -> Option<tokio::sync::watch::Sender<::status::model::DaemonStatus>> {
+    let path = ::status::socket_path(::status::PULSE_SOCKET);
+    let socket = match ::status::server::StatusSocket::bind(&path) {
+        Ok(socket) => socket,
+        Err(e) => {
+            log.info(format!("{e}; running without it"));
+            return None;
+        }
+    };
+    let first = board.update(machine, Vec::new(), None, std::time::SystemTime::now());
+    let (publisher, status) = tokio::sync::watch::channel(::status::model::DaemonStatus::Pulse(first));
+    let log = log.clone();
+    tokio::spawn(async move {
+        if let Err(e) = ::status::server::serve(socket, status).await {
+            log.info(format!("status socket {}: {e}", path.display()));
+        }
+    });
+    Some(publisher)
 }

@@ -91,6 +91,11 @@ impl VipHandler {
         &self.plan
     }
 
+    /// The VIPs this process brought up and has not released.
+    pub fn held(&self) -> &[Vip] {
+        &self.up
+    }
+
     /// Replaces the plan (SIGHUP). VIPs that are up stay up and are released
     /// as they were; the new plan applies from the next takeover.
     pub fn set_plan(&mut self, plan: Vec<Vip>) {

@@ -508,3 +508,93 @@ async fn original_active_master_makes_our_backup_step_down() {
     })
     .await;
 }
+
+/// Two nodes whose boards publish what the status socket would answer.
+#[tokio::test(flavor = "current_thread")]
+async fn the_status_board_shows_state_partner_heard_and_lvsd() {
+    use status::model::{DaemonStatus, LvsdMode, PulseStatus, RouterRole, RouterState};
+    use tokio::sync::watch;
+
+    fn start(role: Role, port: u16) -> watch::Receiver<DaemonStatus> {
+        let (own, partner) = match role {
+            Role::Primary => (MASTER_IP, BACKUP_IP),
+            Role::Backup => (BACKUP_IP, MASTER_IP),
+        };
+        let channels = Channels {
+            own_public: SocketAddr::new(ip(own), port),
+            own_private: None,
+            partner_public: SocketAddr::new(ip(partner), port),
+            partner_private: None,
+        };
+        let sockets = HeartbeatSockets::bind(channels).expect("bind loopback heartbeat socket");
+        let log = Logger::builder(Identity::pulse()).memory(&MemoryLog::new()).build();
+        let (publisher, status) = watch::channel(DaemonStatus::Pulse(PulseStatus {
+            role: RouterRole::Primary,
+            state: RouterState::Inactive,
+            state_since: 0.0,
+            address: ip("0.0.0.0"),
+            link_failed: false,
+            partner: None,
+            vips: vec![],
+            lvsd: None,
+        }));
+        let mut board =
+            pulse::status::StatusBoard::new(ip(own), Some(ip(partner)), std::time::SystemTime::now())
+                .with_publisher(publisher);
+        tokio::task::spawn_local(async move {
+            let (_controls, mut receiver) = mpsc::unbounded_channel();
+            let mut router = RecordingRouter::new();
+            let mut machine = Machine::new(role, fast());
+            let mut heartbeats = Heartbeats::new(sockets.channels(), None);
+            pulse::run_with_status(
+                &mut machine,
+                &sockets,
+                &mut heartbeats,
+                &mut router,
+                &log,
+                &mut receiver,
+                &mut board,
+            )
+            .await
+        });
+        status
+    }
+
+    fn pulse_status(rx: &watch::Receiver<DaemonStatus>) -> PulseStatus {
+        match &*rx.borrow() {
+            DaemonStatus::Pulse(s) => s.clone(),
+            DaemonStatus::Lvsd(_) => panic!("pulse publishes pulse status"),
+        }
+    }
+
+    local(async {
+        let port = free_port();
+        let master = start(Role::Primary, port);
+        let backup = start(Role::Backup, port);
+        let settled = |rx: &watch::Receiver<DaemonStatus>, state: RouterState, partner_state: RouterState| {
+            let s = pulse_status(rx);
+            s.state == state
+                && s.partner
+                    .as_ref()
+                    .is_some_and(|p| p.last_state == Some(partner_state) && p.last_heard.is_some())
+        };
+        wait_for(
+            || settled(&master, RouterState::Active, RouterState::Inactive),
+            "master active, backup heard",
+        )
+        .await;
+        wait_for(
+            || settled(&backup, RouterState::Inactive, RouterState::Active),
+            "backup inactive, master heard",
+        )
+        .await;
+        let m = pulse_status(&master);
+        assert_eq!((m.role, m.address), (RouterRole::Primary, ip(MASTER_IP)));
+        assert_eq!(m.lvsd.map(|l| l.mode), Some(LvsdMode::Active), "the recording router's lvsd");
+        assert_eq!(m.partner.map(|p| p.address), Some(ip(BACKUP_IP)));
+        let b = pulse_status(&backup);
+        assert_eq!((b.role, b.lvsd), (RouterRole::Backup, None));
+        assert!(b.state_since <= m.state_since + 1.0);
+    })
+    .await;
+}

@@ -285,3 +285,56 @@ fn standby_commands_are_one_word_lines() {
     assert_eq!(Standby::parse("activ"), None);
     assert_eq!(Standby::parse(""), None);
 }
+
+#[tokio::test]
+async fn the_status_socket_answers_with_health_probes_and_nanny_pid() {
+    let Fixture { settings, mut kernel, log, .. } = fixture(
+        "status",
+        "read a; read b; echo 'probe 1 ok'; echo 'up 1 5'; echo 'probe 2 fail CONNECT to 10.0.0.2:80 timed out'; exec sleep 600",
+    );
+    let dir = temp_dir("status-socket");
+    let path = dir.join("lvsd.sock");
+    let (status_tx, status_rx) = watch::channel(DaemonStatus::Lvsd(status::model::LvsdStatus {
+        mode: status::model::LvsdMode::Standby,
+        test_start: false,
+        config: String::new(),
+        started: 0.0,
+        services: Vec::new(),
+    }));
+    let socket = status::server::StatusSocket::bind(&path).expect("bind");
+    tokio::spawn(status::server::serve(socket, status_rx));
+    let (_tx, mut rx) = mpsc::unbounded_channel();
+    let mut lvsd = Lvsd::new(settings, config(), &mut kernel, log).with_status(status_tx);
+    lvsd.start().await;
+    wait_for_state(&mut lvsd, &mut rx, |l| {
+        let s = l.status();
+        s.services[0].real_servers[1].last_probe.is_some() && l.applied().to_rules().contains("10.0.0.1")
+    })
+    .await;
+    lvsd.publish();
+    let query_path = path.clone();
+    let document = tokio::task::spawn_blocking(move || {
+        status::client::query(&query_path, Duration::from_secs(5)).expect("lvsd answers")
+    })
+    .await
+    .expect("query thread");
+    let DaemonStatus::Lvsd(answer) = document.status else { panic!("an lvsd document") };
+    assert_eq!(answer.mode, status::model::LvsdMode::Active);
+    let www = &answer.services[0];
+    assert_eq!(www.name, "www");
+    assert!(www.nanny.is_some_and(|n| n.pid > 0), "nanny pid: {:?}", www.nanny);
+    let a = &www.real_servers[0];
+    assert_eq!(
+        (a.name.as_str(), a.health, a.health_weight, a.in_table),
+        ("a", status::model::Health::Up, Some(5), true)
+    );
+    assert!(a.since >= answer.started);
+    let b = &www.real_servers[1];
+    assert_eq!(b.health, status::model::Health::Down, "failed its first probe");
+    assert_eq!(
+        b.last_probe.as_ref().map(|p| (p.ok, p.reason.as_deref())),
+        Some((false, Some("CONNECT to 10.0.0.2:80 timed out")))
+    );
+    lvsd.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
