@@ -3,7 +3,7 @@
 # (rpmbuild, from packaging/rpm/piranha-rs.spec).
 #
 #   bash packaging/build-packages.sh [--prebuilt DIR] [--deb] [--rpm] [--out DIR]
-#                                    [--deb-compression xz|gzip|zstd|none] [--no-install]
+#                                    [--deb-compression xz|gzip|zstd|none] [--no-lintian] [--no-install]
 #
 #   --prebuilt DIR  package the release binaries in DIR; run no cargo (the VM tier
 #                   uses this with $LVS_BIN_DIR). Default: `make build` first, then
@@ -12,6 +12,7 @@
 #   --out DIR       where the packages go (default: ${CARGO_TARGET_DIR:-target}/packages).
 #   --deb-compression  dpkg-deb -Z (default xz, as Debian's own packages; the VM tier
 #                   uses none: xz takes minutes under software emulation).
+#   --no-lintian    do not run lintian on the .deb even when it is installed.
 #   --no-install    never apt-get install rpm (rpmbuild) when it is missing.
 #
 # The RPM needs rpmbuild (Debian package `rpm`): when it is missing the script
@@ -26,7 +27,7 @@ die() { echo "build-packages.sh: error: $*" >&2; exit 1; }
 note() { echo "build-packages.sh: $*" >&2; }
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-prebuilt="" out="" install_missing=1 deb_compression=xz
+prebuilt="" out="" install_missing=1 deb_compression=xz run_lintian=1
 formats=()
 while (($#)); do
     case $1 in
@@ -39,6 +40,7 @@ while (($#)); do
         --deb) formats+=(deb); shift ;;
         --rpm) formats+=(rpm); shift ;;
         --no-install) install_missing=0; shift ;;
+        --no-lintian) run_lintian=0; shift ;;
         -h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
     esac
@@ -74,7 +76,7 @@ trap 'rm -rf "$work"' EXIT
 # ---- .deb ------------------------------------------------------------------------
 build_deb() {
     command -v dpkg-deb >/dev/null || die "dpkg-deb not found (Debian package dpkg)"
-    local root=$work/deb arch deb depends md5 size
+    local root=$work/deb arch deb depends size
     arch=$(dpkg --print-architecture)
     note "staging the .deb: make install DESTDIR=$root"
     make -C "$repo" --no-print-directory install DESTDIR="$root" RELEASE_DIR="$release_dir" \
@@ -114,6 +116,7 @@ Upstream-Name: $name
 Comment: A Rust replacement for the router daemons of Red Hat Piranha.
 
 Files: *
+Copyright: 2026 the piranha-rs developers
 License: GPL-2.0-or-later
  This program is free software; you can redistribute it and/or modify it under
  the terms of the GNU General Public License as published by the Free Software
@@ -123,7 +126,12 @@ License: GPL-2.0-or-later
  On Debian systems, the complete text of the GNU General Public License
  version 2 can be found in /usr/share/common-licenses/GPL-2.
 EOF
-    local maintainer=${PIRANHA_RS_MAINTAINER:-piranha-rs developers <piranha-rs@invalid>}
+    # The packager, as Debian's tools name one (DEBFULLNAME, DEBEMAIL); the project
+    # has no mail address of its own, so the default is a reserved .invalid one.
+    local maintainer="piranha-rs developers <piranha-rs@invalid>"
+    if [[ -n ${DEBEMAIL:-} ]]; then
+        maintainer="${DEBFULLNAME:-piranha-rs packager} <$DEBEMAIL>"
+    fi
     {
         printf '%s (%s-1) unstable; urgency=medium\n\n' "$name" "$version"
         printf '  * Package built from the piranha-rs workspace (packaging/build-packages.sh).\n\n'
@@ -156,21 +164,29 @@ EOF
     # dpkg keeps an admin's edits of these (and asks before replacing one).
     printf '%s\n' /etc/sysconfig/pulse /etc/sysconfig/ha/lvs.cf >"$root/DEBIAN/conffiles"
 
-    # Maintainer scripts: systemd must re-read the unit; a removed package must not
-    # leave pulse running (pulse releases the VIPs and stops lvsd when stopped).
+    # Maintainer scripts, as dh_installsystemd --no-enable --no-start writes them: the
+    # unit is not enabled or started by the package (lvs.cf needs editing first), nor
+    # restarted on upgrade (that would move the VIPs to the backup router); systemd
+    # re-reads it; a removed package does not leave pulse running (pulse releases the
+    # VIPs and stops lvsd when stopped); purge forgets an admin's `systemctl enable`.
     cat >"$root/DEBIAN/postinst" <<'EOF'
 #!/bin/sh
 set -e
-if [ "$1" = configure ] && [ -d /run/systemd/system ]; then
-    systemctl daemon-reload >/dev/null 2>&1 || true
+if [ "$1" = configure ] || [ "$1" = abort-upgrade ] || [ "$1" = abort-deconfigure ] || [ "$1" = abort-remove ]; then
+    if command -v deb-systemd-helper >/dev/null; then
+        deb-systemd-helper update-state pulse.service >/dev/null || true
+    fi
+    if [ -d /run/systemd/system ]; then
+        systemctl --system daemon-reload >/dev/null || true
+    fi
 fi
 exit 0
 EOF
     cat >"$root/DEBIAN/prerm" <<'EOF'
 #!/bin/sh
 set -e
-if [ "$1" = remove ] && [ -d /run/systemd/system ]; then
-    systemctl --no-reload disable --now pulse.service >/dev/null 2>&1 || true
+if [ "$1" = remove ] && [ -d /run/systemd/system ] && command -v deb-systemd-invoke >/dev/null; then
+    deb-systemd-invoke stop pulse.service >/dev/null || true
 fi
 exit 0
 EOF
@@ -178,7 +194,10 @@ EOF
 #!/bin/sh
 set -e
 if [ "$1" = remove ] && [ -d /run/systemd/system ]; then
-    systemctl daemon-reload >/dev/null 2>&1 || true
+    systemctl --system daemon-reload >/dev/null || true
+fi
+if [ "$1" = purge ] && command -v deb-systemd-helper >/dev/null; then
+    deb-systemd-helper purge pulse.service >/dev/null || true
 fi
 exit 0
 EOF
@@ -192,9 +211,11 @@ EOF
     echo "== $deb ($(stat -c %s "$deb") bytes)"
     dpkg-deb --info "$deb"
     dpkg-deb --contents "$deb"
-    if command -v lintian >/dev/null; then
+    if ((!run_lintian)); then
+        note "lintian: skipped (--no-lintian)"
+    elif command -v lintian >/dev/null; then
         echo "== lintian $deb"
-        lintian --no-tag-display-limit "$deb" || note "lintian reported errors (above)"
+        lintian --tag-display-limit 0 "$deb" || note "lintian reported errors (above)"
     else
         note "lintian not installed: skipped (optional)"
     fi
