@@ -3,7 +3,8 @@
 #   Debian: qemu-system-x86 (the emulator), linux-image-amd64 (a kernel with
 #   ip_vs modules), ipvsadm, busybox-static (virtme-ng's fallback init tools),
 #   keepalived (peer for comparisons), iproute2, python3, kmod (modprobe
-#   inside the VM), curl (lab clients).
+#   inside the VM), curl (lab clients), man-db and make (scenario 40 packages
+#   the binaries with packaging/build-packages.sh and reads the installed man pages).
 #   PyPI: virtme-ng, which provides `vng`.
 # Non-interactive; needs root when something is missing. Exits non-zero
 # with a message naming the failed step.
@@ -28,6 +29,8 @@ declare -A PROBE=(
     [kmod]=/usr/sbin/modprobe
     [python3]=/usr/bin/python3
     [curl]=/usr/bin/curl
+    [man-db]=/usr/bin/man
+    [make]=/usr/bin/make
 )
 
 have_kernel() {
