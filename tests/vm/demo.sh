@@ -325,7 +325,7 @@ demo_cleanup() {
     for router in "${!PAIR_PULSE[@]}"; do
         while kill -0 "${PAIR_PULSE[$router]}" 2>/dev/null && (($(demo_us) < deadline)); do sleep 0.1; done
     done
-    ((${#PAIR_PULSE[@]} == 0)) || stopped_in=" (pulse released its router in $(demo_secs $(($(demo_us) - t0))) s)"
+    ((${#PAIR_PULSE[@]} == 0)) || stopped_in=" (both pulses stopped in $(demo_secs $(($(demo_us) - t0))) s)"
     # Then everything else in the lab's namespaces (httpds, the client).
     disown -a 2>/dev/null || true
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
