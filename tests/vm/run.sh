@@ -11,6 +11,8 @@
 #   LVS_VM_SCENARIO_TIMEOUT  default seconds per scenario (default: 300;
 #                    a scenario may set its own with a '# vm-timeout: N' line)
 #   LVS_VM_MEMORY, LVS_VM_CPUS   (default: 2G, 2)
+#   LVS_VM_LOCK      a file to lock before booting (runs from several
+#                    checkouts then take turns)
 #
 # Prints 'PASS name (N s)' / 'FAIL name (N s) — see tests/vm/out/name.log'
 # per scenario and closes with 'N passed, M failed'. Exit status: 0 only if
@@ -73,6 +75,15 @@ main() {
         printf 'LVS_REPO=%q\n' "$repo"
         printf 'LVS_VM_SCENARIO_TIMEOUT=%q\n' "${LVS_VM_SCENARIO_TIMEOUT:-300}"
     } >"$out/env"
+
+    # LVS_VM_LOCK=FILE: wait for an exclusive lock on FILE before booting, so that
+    # runs from several checkouts on one machine take turns instead of
+    # slowing each other down (timings under emulation suffer from sharing).
+    if [[ -n ${LVS_VM_LOCK:-} ]]; then
+        exec 8>>"$LVS_VM_LOCK"
+        echo "tests/vm: waiting for $LVS_VM_LOCK"
+        flock 8
+    fi
 
     vm_timeout=${LVS_VM_TIMEOUT:-1500}
     echo "tests/vm: booting $kernel (TCG, ${LVS_VM_MEMORY:-2G}, ${LVS_VM_CPUS:-2} cpus) for ${#selected[@]} scenario(s); console in $rel_out/console.log"
