@@ -234,11 +234,14 @@ outage_ms() {
         $3 == "ok" { if (prev != "" && $2 > from && $2 - prev > gap) gap = $2 - prev; prev = $2 }
         END { printf "%.0f", gap * 1000 }'
 }
-# first_answer_after T: seconds (one decimal) from T to the earliest end of
-# an answered request that started after T.
-first_answer_after() {
-    awk -v t="$1" '$1 > t && $3 == "ok" && (first == "" || $2 < first) { first = $2 }
-        END { if (first == "") print "never"; else printf "%.1f", first - t }' "$CLIENT_LOG"
+# answered_again_after T: seconds (one decimal) from T to the end of the
+# answer that closed the longest gap (outage_ms's): when the client was
+# served again. (The first answer after T can be one that got through just
+# before the failure took effect.)
+answered_again_after() {
+    sort -n -k2 "$CLIENT_LOG" | awk -v from="$1" '
+        $3 == "ok" { if (prev != "" && $2 > from && $2 - prev > gap) { gap = $2 - prev; end = $2 } prev = $2 }
+        END { if (end == "") print "never"; else printf "%.1f", end - from }'
 }
 # window FROM TO: "N answered, M failed" for requests started in [FROM, TO).
 window() { echo "$(client_count ok "$1" "$2") answered, $(client_count fail "$1" "$2") failed"; }
@@ -505,7 +508,7 @@ demo_router_fails() {
     answered_window 20 "through the backup"
     outage=$(outage_ms "$t_cut")
     failed=$(client_count fail "$t_cut" "$WINDOW_FROM")
-    took=$(first_answer_after "$t_cut")
+    took=$(answered_again_after "$t_cut")
     say "the backup took over: the client was answered again $took s after the cut (deadtime" \
         "$DEMO_DEADTIME s); the backup holds the VIP and its table lists $(demo_names $(demo_dests backup))"
     router_news backup "$mark_b"
