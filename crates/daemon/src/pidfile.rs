@@ -292,6 +292,15 @@ mod tests {
         assert_eq!(PidFile::inspect(&path).unwrap(), PidFileState::Stale { pid: None });
 
         let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        // spawn returns once the child exists, maybe before it has exec'd
+        // sleep (its name is then still the test thread's): wait for the exec.
+        let comm = format!("/proc/{}/comm", child.id());
+        for _ in 0..500 {
+            if fs::read_to_string(&comm).is_ok_and(|c| c.trim() == "sleep") {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         fs::write(&path, format!("{}\n", child.id())).unwrap();
         let state = PidFile::inspect(&path).unwrap();
         child.kill().unwrap();
