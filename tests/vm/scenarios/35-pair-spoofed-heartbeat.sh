@@ -34,7 +34,10 @@ RUNNING=dadbadbd # 0xbdaddbda little-endian
 # forger_start: forged RUNNING every 0.3 s, plain and as a 32-byte
 # authenticated-looking datagram with a random tag, until forger_stop.
 forger_start() {
-    in_ns cl python3 -c '
+    # ip netns exec execs python: $! is the forger itself (a shell function
+    # put in the background would be a subshell, and killing it would leave
+    # the forger running).
+    ip netns exec cl python3 -c '
 import os, socket, struct, sys, time
 src, dst = sys.argv[1], sys.argv[2]
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
