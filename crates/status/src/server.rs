@@ -26,6 +26,10 @@ pub const IO_TIMEOUT: Duration = Duration::from_secs(2);
 /// Connections served at the same time.
 pub const MAX_CLIENTS: usize = 4;
 
+/// How much a client may send after its request before the server closes
+/// anyway (the excess is discarded, see [`serve_one`]).
+const MAX_DRAIN: usize = 64 * 1024;
+
 /// Why the socket could not be set up. The daemons log it and run on
 /// without a status socket.
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +156,26 @@ async fn serve_one(mut stream: UnixStream, status: &watch::Receiver<DaemonStatus
         stream.shutdown().await
     })
     .await
-    .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
+    .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
+    // Closing a Unix socket whose receive queue still holds bytes (the rest
+    // of an over-long request) resets the peer, and a client still reading
+    // its answer would see ECONNRESET instead of the end. So wait for the
+    // client to close first, discarding what it sent, within bounds.
+    let _ = tokio::time::timeout(IO_TIMEOUT, drain(&mut stream)).await;
+    Ok(())
+}
+
+/// Reads and discards until the peer closes or [`MAX_DRAIN`] bytes went by.
+async fn drain(stream: &mut UnixStream) -> io::Result<()> {
+    let mut chunk = [0u8; 1024];
+    let mut seen = 0;
+    while seen < MAX_DRAIN {
+        match stream.read(&mut chunk).await? {
+            0 => break,
+            n => seen += n,
+        }
+    }
+    Ok(())
 }
 
 /// Reads up to the first line end; more than [`MAX_REQUEST`] bytes without
