@@ -13,6 +13,8 @@
 //!   [`SignalEvent`]s, SIGPIPE swallowed.
 //! - [`notify`]: `sd_notify` (`READY=1`, `RELOADING=1`, `STOPPING=1`, `STATUS=`).
 //! - [`exit`]: the documented exit statuses.
+//! - [`privilege`]: each daemon keeps only the capabilities it needs (nanny
+//!   none), dropped before any thread exists.
 //!
 //! ```
 //! use daemon::log::{Identity, Logger, MemoryLog};
@@ -32,6 +34,7 @@ pub mod exit;
 pub mod log;
 pub mod notify;
 pub mod pidfile;
+pub mod privilege;
 pub mod signals;
 #[cfg(test)]
 mod testutil;

@@ -114,6 +114,15 @@ pub fn main(cli: &Cli) -> ExitCode {
         print!("{VERSION_TEXT}");
         return ExitCode::SUCCESS;
     }
+    // IPVS needs CAP_NET_ADMIN and nothing else does; the nannies get no more
+    // (they drop even that). Before any thread exists: capabilities are per thread.
+    {
+        use daemon::privilege::{Capability, Children, keep_only};
+        if let Err(e) = keep_only(&[Capability::CAP_NET_ADMIN], Children::Limited) {
+            eprintln!("lvs: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let path = cli.config.as_path();
     let config = match lvs_config::load(path, &SystemResolver::new()) {
         Ok(loaded) => loaded.parsed.config,

@@ -109,7 +109,10 @@ hard_shutdown = 1, more than five deaths a minute shut lvsd down so that pulse c
 
 SIGHUP re-reads lvs.cf and applies only the difference; a file with errors leaves the \
 running configuration in force. SIGTERM removes lvsd's services from the table and stops \
-the workers. SIGUSR1 and SIGUSR2 are ignored.",
+the workers. SIGUSR1 and SIGUSR2 are ignored.
+
+lvsd keeps CAP_NET_ADMIN and drops every other capability as it starts, and sets \
+no_new_privs, so the nannies it runs cannot get more.",
     sections: &[
         Section {
             heading: "FILES",
@@ -140,7 +143,10 @@ the external program given with -e. It never changes the IPVS table.
 
 In worker mode (--worker), which lvsd(8) uses, the real servers arrive on standard input \
 and nanny reports its verdicts on standard output; lvsd changes the table. Run by hand \
-with the original options, nanny watches one real server and logs its verdicts (see EXAMPLES).",
+with the original options, nanny watches one real server and logs its verdicts (see EXAMPLES).
+
+nanny drops every capability as it starts and sets no_new_privs, so the program of -e runs \
+without capabilities too, even as root.",
     sections: &[
         Section {
             heading: "EXAMPLES",

@@ -3,6 +3,12 @@
 fn main() {
     // SIGPIPE is ignored by the Rust runtime before `main` (spec §8 item 27); a write to a
     // closed lvsd pipe then returns EPIPE, which nanny treats as "lvsd is gone".
+    // No capability at all, and none for what it runs (send_program): before any
+    // thread exists, since capabilities belong to a thread.
+    if let Err(e) = daemon::privilege::keep_only(&[], daemon::privilege::Children::Limited) {
+        eprintln!("nanny: {e}");
+        std::process::exit(1);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

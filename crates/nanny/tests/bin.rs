@@ -164,3 +164,65 @@ async fn version_and_help() {
     let words = out.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(words.contains("never changes the IPVS table"), "{out}");
 }
+
+/// nanny holds no capability, whoever starts it, and neither does the
+/// `send_program` it runs (its bounding set is empty, so not even a program
+/// exec'd as root gets one back). As root (CI) the sets start full, so the
+/// drop is real; unprivileged they start empty and stay so.
+#[tokio::test]
+async fn holds_no_capability_and_neither_does_its_send_program() {
+    use daemon::privilege::Sets;
+    let dir = std::env::temp_dir().join(format!("nanny-caps-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let seen = dir.join("program-status");
+    let program = dir.join("check");
+    std::fs::write(&program, format!("#!/bin/sh\ncat /proc/self/status > {}\necho OK\n", seen.display()))
+        .expect("write program");
+    std::fs::set_permissions(
+        &program,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755),
+    )
+    .expect("chmod");
+    let (_listener, port) = accepting_listener().await;
+    let port_text = port.to_string();
+    let program_text = format!("{} %h", program.display());
+    let mut nanny = spawn(&[
+        "-c",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port_text,
+        "-t",
+        "1",
+        "-V",
+        "192.0.2.1",
+        "--lvs",
+        "-n",
+        "-e",
+        &program_text,
+        "-x",
+        "OK",
+    ]);
+    let mut out = lines(&mut nanny);
+    read_until(&mut out, |l| l.contains("[ active ]")).await;
+    let sets = Sets::of_process(nanny.id().expect("pid")).expect("nanny's status");
+    for (name, set) in [
+        ("effective", &sets.effective),
+        ("permitted", &sets.permitted),
+        ("inheritable", &sets.inheritable),
+        ("ambient", &sets.ambient),
+        ("bounding", &sets.bounding),
+    ] {
+        assert!(set.is_empty(), "nanny's {name} set: {}", daemon::privilege::Names(set));
+    }
+    assert!(sets.no_new_privs, "nanny: no_new_privs");
+    let program_sets = Sets::from_proc_status(&std::fs::read_to_string(&seen).expect("the program ran"))
+        .expect("capability lines");
+    assert_eq!(
+        program_sets,
+        Sets { no_new_privs: true, ..Sets::default() },
+        "the send_program's sets: nothing, and no set-user-ID gain either"
+    );
+    let _ = nanny.kill().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

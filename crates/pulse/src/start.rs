@@ -80,6 +80,17 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         print!("{VERSION_TEXT}");
         return ExitCode::SUCCESS;
     }
+    // VIPs and the sync daemon (CAP_NET_ADMIN), gratuitous ARP (CAP_NET_RAW), port 539
+    // (CAP_NET_BIND_SERVICE). The bounding set stays: active_cmd and inactive_cmd run
+    // with what the service manager allows, as under the original. Before any thread.
+    {
+        use daemon::privilege::{Capability, Children, keep_only};
+        let needed = [Capability::CAP_NET_ADMIN, Capability::CAP_NET_RAW, Capability::CAP_NET_BIND_SERVICE];
+        if let Err(e) = keep_only(&needed, Children::Unlimited) {
+            eprintln!("pulse: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let path = cli.config.clone();
     let config = match lvs_config::load(&path, &SystemResolver::new()) {
         Ok(loaded) => loaded.parsed.config,

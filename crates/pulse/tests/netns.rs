@@ -131,6 +131,27 @@ impl Pulse {
         Pulse { child, lines, reader: Some(reader) }
     }
 
+    /// pulse keeps CAP_NET_ADMIN, CAP_NET_RAW and CAP_NET_BIND_SERVICE (of
+    /// those the test holds: all of them as root) and leaves its bounding set
+    /// as it was, for `active_cmd`.
+    fn holds_only_its_three_capabilities(&self) {
+        use daemon::privilege::{Capability, CapsHashSet, Names, Sets};
+        // `ip netns exec` execs pulse in place: same pid.
+        let pid = self.child.id();
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).expect("exe");
+        assert_eq!(exe, std::fs::canonicalize(BIN).expect("bin"), "pid {pid} is pulse");
+        let ours = Sets::current().expect("the test's sets");
+        let sets = Sets::of_process(pid).expect("pulse's sets");
+        let wanted: CapsHashSet =
+            [Capability::CAP_NET_ADMIN, Capability::CAP_NET_RAW, Capability::CAP_NET_BIND_SERVICE].into();
+        let expected: CapsHashSet = ours.permitted.intersection(&wanted).copied().collect();
+        assert_eq!(sets.effective, expected, "effective: {}", Names(&sets.effective));
+        assert_eq!(sets.permitted, expected, "permitted: {}", Names(&sets.permitted));
+        assert!(sets.ambient.is_subset(&expected), "ambient: {}", Names(&sets.ambient));
+        assert_eq!(sets.bounding, ours.bounding, "the bounding set is left to the service manager");
+        assert!(!sets.no_new_privs, "active_cmd may run set-user-ID programs");
+    }
+
     fn lines(&self) -> Vec<String> {
         self.lines.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
@@ -335,6 +356,7 @@ fn spec_8_18_test_start_changes_nothing() {
     let lvsd_arg = format!("--lvsd={}", lvsd.display());
     let mut pulse = Pulse::start(&lab.router, &["-c", &cf_arg, &lvsd_arg, "--test-start"]);
     pulse.wait_logged("partner dead: activating lvs", Duration::from_secs(10));
+    pulse.holds_only_its_three_capabilities();
     pulse.wait_logged(
         &format!("--test-start: not adding {VIP}/24 on {}:1", lab.router_if),
         Duration::from_secs(10),
