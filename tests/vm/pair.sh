@@ -18,6 +18,9 @@ declare -A PAIR_LOG=()     # router -> pulse's (and lvsd's) stdout/stderr
 PAIR_CF=""                 # the lvs.cf both routers share
 # Heartbeat timers of pair_cf (our pulse also accepts decimals, e.g. 0.2).
 : "${PAIR_KEEPALIVE:=1}" "${PAIR_DEADTIME:=3}"
+# A command line that pair_pulse_start puts before pulse (e.g. setpriv with the
+# unit's capability sets, scenario 39); none by default.
+PAIR_WRAP=()
 
 # pair_lab: the namespaces, real servers and httpds (no pulse yet).
 pair_lab() {
@@ -59,7 +62,7 @@ pair_pulse_start() {
     for router in "$@"; do
         PAIR_LOG[$router]=${LVS_VM_OUT:-/tmp}/$SCENARIO.$router.log
         echo "---- $(date +%T) pair_pulse_start $router" >>"${PAIR_LOG[$router]}"
-        lab_spawn ip netns exec "$router" "$LVS_BIN_DIR/pulse" -n -v -c "$PAIR_CF" \
+        lab_spawn ip netns exec "$router" "${PAIR_WRAP[@]}" "$LVS_BIN_DIR/pulse" -n -v -c "$PAIR_CF" \
             --lvsd="$LVS_BIN_DIR/lvsd" >>"${PAIR_LOG[$router]}" 2>&1
         PAIR_PULSE[$router]=$!
     done

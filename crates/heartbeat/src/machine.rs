@@ -427,7 +427,7 @@ impl Machine {
         self.restarts_used = 0;
     }
 
-    /// Spec §2.7: inactive_cmd and sync daemon backup always; lvsd and VIPs
+    /// Spec §2.7: inactive_cmd and sync daemon backup always; VIPs and lvsd
     /// only when active.
     fn deactivate(&mut self, out: &mut Vec<Action>) {
         self.release(out, true);
@@ -438,10 +438,14 @@ impl Machine {
         if !self.flags.active {
             return;
         }
+        // The VIPs go before lvsd (the original stops lvsd first and waits for
+        // it): the address then leaves this router the moment it steps down,
+        // not after lvsd's shutdown, which shortens the window in which both
+        // routers hold it after a partition heals (VM scenario 36).
+        out.push(Action::TakeDownVips);
         if stop_lvsd {
             out.push(Action::StopLvsd);
         }
-        out.push(Action::TakeDownVips);
         self.flags.active = false;
     }
 }

@@ -185,8 +185,8 @@ async fn both_forced_active_the_backup_steps_down() {
         let calls = backup.calls();
         let stop = calls.iter().position(|c| c == "stop_lvsd").expect("backup stopped lvsd");
         assert_eq!(
-            calls[stop - 2..=stop + 1],
-            ["inactive_cmd", "sync_daemon backup", "stop_lvsd", "take_down_vips"]
+            calls[stop - 3..=stop],
+            ["inactive_cmd", "sync_daemon backup", "take_down_vips", "stop_lvsd"]
         );
     })
     .await;
@@ -207,8 +207,8 @@ async fn terminate_deactivates_and_returns_0() {
         assert!(master.1.ends_with(&[
             "inactive_cmd".into(),
             "sync_daemon backup".into(),
-            "stop_lvsd".into(),
-            "take_down_vips".into()
+            "take_down_vips".into(),
+            "stop_lvsd".into()
         ]));
     })
     .await;

@@ -45,7 +45,7 @@ const ACTIVATION: [Action; 5] = [
 ];
 
 const DEACTIVATION: [Action; 4] =
-    [Action::RunInactiveCmd, Action::SyncDaemon(SyncRole::Backup), Action::StopLvsd, Action::TakeDownVips];
+    [Action::RunInactiveCmd, Action::SyncDaemon(SyncRole::Backup), Action::TakeDownVips, Action::StopLvsd];
 
 /// Ticks at every deadline up to `until`, feeding `incoming` heartbeats at
 /// their times; returns everything that happened, with the time.
@@ -132,7 +132,7 @@ fn activation_order_is_spec_2_6() {
 }
 
 #[test]
-fn deactivation_order_is_spec_2_7() {
+fn deactivation_order_is_spec_2_7_with_the_vips_before_lvsd() {
     let mut machine = started(Role::Backup, settings());
     machine.on_event(Event::Heartbeat(Magic::Stopped), secs(1));
     let actions = machine.on_event(Event::Heartbeat(Magic::Running), secs(2));
@@ -143,8 +143,8 @@ fn deactivation_order_is_spec_2_7() {
             Action::Log("partner active: deactivating LVS".into()),
             Action::RunInactiveCmd,
             Action::SyncDaemon(SyncRole::Backup),
-            Action::StopLvsd,
             Action::TakeDownVips,
+            Action::StopLvsd,
         ]
     );
     assert!(!machine.is_active());
