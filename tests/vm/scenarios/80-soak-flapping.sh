@@ -62,8 +62,9 @@ sample
 cycles=0 cuts=0 next_sample=30
 while awk -v t="$T0" -v n="$(now)" -v s="$SOAK" 'BEGIN { exit !(n - t < s) }'; do
     cycles=$((cycles + 1))
+    active=$(pair_the_active)
     lab_httpd_stop rs2
-    wait_until 60 lvs_no_dest 192.0.2.12 "$(pair_the_active)"
+    wait_until 60 lvs_no_dest 192.0.2.12 "$active"
     lab_httpd rs2 80
     wait_until 60 pair_one_active
     if ((cycles % 2 == 0)); then
