@@ -4,8 +4,7 @@
 #   ip_vs modules), ipvsadm, busybox-static (virtme-ng's fallback init tools),
 #   keepalived (peer for comparisons), iproute2, python3, kmod (modprobe
 #   inside the VM), curl (lab clients), man-db and make (scenario 40 packages
-#   the binaries with packaging/build-packages.sh and reads the installed man pages),
-#   systemd-container (scenario 42 boots systemd in a container to run the real unit).
+#   the binaries with packaging/build-packages.sh and reads the installed man pages).
 #   PyPI: virtme-ng, which provides `vng`.
 # Non-interactive; needs root when something is missing. Exits non-zero
 # with a message naming the failed step.
@@ -32,7 +31,6 @@ declare -A PROBE=(
     [curl]=/usr/bin/curl
     [man-db]=/usr/bin/man
     [make]=/usr/bin/make
-    [systemd-container]=/usr/bin/systemd-nspawn
 )
 
 have_kernel() {
