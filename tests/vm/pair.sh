@@ -158,15 +158,18 @@ pair_client_mac() {
 # pair_client_sees ROUTER: the client's neighbour entry for the VIP is ROUTER's MAC.
 pair_client_sees() { [[ $(pair_client_mac) == "$(pair_mac "$1")" ]]; }
 
-# pair_lvsd_pids ROUTER: the pids of the lvsd processes in ROUTER's namespace
-# (also an lvsd whose pulse is gone).
-pair_lvsd_pids() {
+# pair_procs NS COMM: the pids of the processes named COMM in namespace NS.
+pair_procs() {
     local pid
     for pid in $(ip netns pids "$1"); do
-        [[ $(cat "/proc/$pid/comm" 2>/dev/null) == lvsd ]] && echo "$pid"
+        [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]] && echo "$pid"
     done
     return 0
 }
+
+# pair_lvsd_pids ROUTER: the pids of the lvsd processes in ROUTER's namespace
+# (also an lvsd whose pulse is gone).
+pair_lvsd_pids() { pair_procs "$1" lvsd; }
 
 # pair_lvsd_pid ROUTER: the pid of the lvsd in ROUTER's namespace; fails
 # unless there is exactly one.

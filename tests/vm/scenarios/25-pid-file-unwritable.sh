@@ -28,13 +28,7 @@ RUN_DIR=$(readlink -f /var/run)
 info "pid files go to /var/run ($RUN_DIR); syslog in $SYSLOG"
 
 # ours COMM: pids of COMM in the primary's namespace.
-ours() {
-    local pid
-    for pid in $(ip netns pids primary); do
-        [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$1" ]] && echo "$pid"
-    done
-    return 0
-}
+ours() { pair_procs primary "$1"; }
 nothing_runs() { [[ -z $(ours pulse; ours lvsd; ours nanny) ]]; }
 logged() { grep -qE -- "$1" "$SYSLOG"; }
 

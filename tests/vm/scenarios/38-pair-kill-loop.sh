@@ -12,13 +12,7 @@
 . "$(dirname "$0")/../pair.sh"
 
 # ns_pids NS COMM: pids of processes named COMM in namespace NS.
-ns_pids() {
-    local pid
-    for pid in $(ip netns pids "$1"); do
-        [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]] && echo "$pid"
-    done
-    return 0
-}
+ns_pids() { pair_procs "$@"; }
 # healed NS COMM OLD: exactly one COMM runs in NS and it is not OLD.
 healed() {
     local pids

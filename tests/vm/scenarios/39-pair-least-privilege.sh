@@ -66,13 +66,7 @@ expect_caps() {
 }
 
 # the_nannies ROUTER: the pids of the nanny processes in ROUTER's namespace.
-the_nannies() {
-    local pid
-    for pid in $(ip netns pids "$1"); do
-        [[ $(cat "/proc/$pid/comm" 2>/dev/null) == nanny ]] && echo "$pid"
-    done
-    return 0
-}
+the_nannies() { pair_procs "$1" nanny; }
 
 # has_nannies ROUTER: a nanny runs in ROUTER's namespace.
 has_nannies() { [[ -n $(the_nannies "$1") ]]; }

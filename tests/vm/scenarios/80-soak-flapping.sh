@@ -21,13 +21,7 @@ SOAK=${LVS_SOAK_SECONDS:-600}
 pair_serving
 
 # ours ROUTER COMM: pids of COMM (pulse, lvsd, nanny) in ROUTER's namespace.
-ours() {
-    local pid
-    for pid in $(ip netns pids "$1"); do
-        [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]] && echo "$pid"
-    done
-    return 0
-}
+ours() { pair_procs "$@"; }
 fds_of() { local n=0 pid; for pid in "$@"; do n=$((n + $(ls "/proc/$pid/fd" 2>/dev/null | wc -l))); done; echo "$n"; }
 rss_of() {
     local n=0 pid
