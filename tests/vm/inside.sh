@@ -17,6 +17,7 @@ main() {
     # shellcheck source=/dev/null
     . "$out/env"
     export LVS_BIN_DIR LVS_REPO
+    [[ -z ${LVS_BENCH_ROWS:-} ]] || export LVS_BENCH_ROWS
     export LVS_VM_OUT=$out LVS_VM_LIB=$here/lib.sh
 
     # third field: guest uptime at this point, i.e. the kernel boot time

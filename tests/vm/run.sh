@@ -74,6 +74,8 @@ main() {
         printf 'LVS_BIN_DIR=%q\n' "$bin_dir"
         printf 'LVS_REPO=%q\n' "$repo"
         printf 'LVS_VM_SCENARIO_TIMEOUT=%q\n' "${LVS_VM_SCENARIO_TIMEOUT:-300}"
+        # Scenario knobs (bench 92's rows).
+        [[ -z ${LVS_BENCH_ROWS:-} ]] || printf 'LVS_BENCH_ROWS=%q\n' "$LVS_BENCH_ROWS"
     } >"$out/env"
 
     # LVS_VM_LOCK=FILE: wait for an exclusive lock on FILE before booting, so that

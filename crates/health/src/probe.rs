@@ -133,12 +133,15 @@ impl CheckSpec {
     pub async fn probe(&self, host: IpAddr, port: u16) -> ProbeResult {
         if let Some(program) = &self.program {
             let expect = self.expect.as_ref().map(Expect::text);
-            return crate::program::check(program, expect, host, port, self.timeout).await;
+            // Boxed, like the UDP probe: each real server's task holds the
+            // largest future it may await inline, and a TCP connect is by far
+            // the common check (1,000 servers are 1,000 tasks).
+            return Box::pin(crate::program::check(program, expect, host, port, self.timeout)).await;
         }
         let addr = SocketAddr::new(host, port);
         match self.transport {
             Transport::Tcp => self.probe_tcp(addr).await,
-            Transport::Udp => self.probe_udp(addr).await,
+            Transport::Udp => Box::pin(self.probe_udp(addr)).await,
         }
     }
 

@@ -237,6 +237,11 @@ impl Machine {
         self.finished
     }
 
+    /// The tunables it runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     /// The magic our heartbeats carry now.
     pub fn magic(&self) -> Magic {
         Magic::for_state(Mode::Lvs, self.flags.active)

@@ -61,6 +61,7 @@ pub async fn run_with_status<R: Router>(
 ) -> u8 {
     let origin = Instant::now();
     let mut rejections = LogLimiter::default();
+    let mut punctuality = Punctuality::new(machine.settings().keepalive);
     // `None` after what is not an event for the machine (a dropped
     // datagram, SIGHUP): nothing is delivered then.
     let mut event = Some(Event::Start);
@@ -71,8 +72,14 @@ pub async fn run_with_status<R: Router>(
         if let Some(event) = event.take() {
             let actions = machine.on_event(event, origin.elapsed());
             let sends = actions.iter().any(|a| matches!(a, Action::SendHeartbeat(_)));
-            if let Some(status) = perform(actions, sockets, heartbeats, router, log).await {
+            let (exit, slowest) = perform(actions, sockets, heartbeats, router, log).await;
+            if let Some(status) = exit {
                 return status;
+            }
+            if let Some((what, took)) = slowest
+                && let Some(line) = punctuality.busy(what, took, origin.elapsed())
+            {
+                log.info(line);
             }
             if sends {
                 copy = heartbeats.repeat().map(|(interval, left)| (Instant::now() + interval, left));
@@ -140,7 +147,14 @@ pub async fn run_with_status<R: Router>(
                     None
                 }
             },
-            () = sleep => Some(Event::Tick),
+            () = sleep => {
+                if let Some(at) = deadline
+                    && let Some(line) = punctuality.late(Instant::now().saturating_duration_since(at), origin.elapsed())
+                {
+                    log.info(line);
+                }
+                Some(Event::Tick)
+            }
             () = next_copy => {
                 // A copy carries the state as it is now (a backup that sent
                 // one RUNNING before stepping down repeats STOPPED).
@@ -155,15 +169,19 @@ pub async fn run_with_status<R: Router>(
     }
 }
 
-/// Performs `actions` in order; returns the exit status if one says exit.
+/// Performs `actions` in order; returns the exit status if one says exit,
+/// and the slowest action with the time it took.
 async fn perform<R: Router>(
     actions: Vec<Action>,
     sockets: &HeartbeatSockets,
     heartbeats: &mut Heartbeats,
     router: &mut R,
     log: &Logger,
-) -> Option<u8> {
+) -> (Option<u8>, Option<(&'static str, Duration)>) {
+    let mut slowest: Option<(&'static str, Duration)> = None;
     for action in actions {
+        let what = action_name(&action);
+        let started = Instant::now();
         let result = match action {
             Action::Log(text) => {
                 log.info(text);
@@ -185,13 +203,87 @@ async fn perform<R: Router>(
             Action::BringUpVips => router.bring_up_vips().await,
             Action::TakeDownVips => router.take_down_vips().await,
             Action::SendArps => router.send_arps().await,
-            Action::Exit(status) => return Some(status),
+            Action::Exit(status) => return (Some(status), slowest),
         };
         if let Err(e) = result {
             log.info(e);
         }
+        let took = started.elapsed();
+        if slowest.is_none_or(|(_, t)| took > t) {
+            slowest = Some((what, took));
+        }
     }
-    None
+    (None, slowest)
+}
+
+/// A short name of `action` for [`Punctuality`]'s lines.
+fn action_name(action: &Action) -> &'static str {
+    match action {
+        Action::Log(_) | Action::Debug(_) => "writing a log line",
+        Action::SendHeartbeat(_) => "sending a heartbeat",
+        Action::RunActiveCmd => "starting active_cmd",
+        Action::RunInactiveCmd => "starting inactive_cmd",
+        Action::StartLvsd => "starting lvsd",
+        Action::StopLvsd => "stopping lvsd",
+        Action::SyncDaemon(_) => "switching the sync daemon",
+        Action::BringUpVips => "bringing up the VIPs",
+        Action::TakeDownVips => "taking down the VIPs",
+        Action::SendArps => "preparing the gratuitous ARPs",
+        Action::Exit(_) => "exiting",
+    }
+}
+
+/// Watches whether pulse keeps its own heartbeat on time. A heartbeat that
+/// leaves late, because pulse was kept off the CPU or because one of its
+/// steps took long, eats into the partner's deadtime, and past it the
+/// partner takes over: these lines tell an admin why a takeover happened
+/// while this router was alive. Half a keepalive late counts; at most one
+/// line a second.
+#[derive(Debug)]
+pub struct Punctuality {
+    limit: Duration,
+    keepalive: Duration,
+    limiter: LogLimiter,
+}
+
+impl Punctuality {
+    /// For heartbeats every `keepalive`.
+    pub fn new(keepalive: Duration) -> Self {
+        Punctuality { limit: keepalive / 2, keepalive, limiter: LogLimiter::default() }
+    }
+
+    /// The timer of the next tick fired `late` after its deadline, at
+    /// monotonic `now`: the line to log, if any.
+    pub fn late(&mut self, late: Duration, now: Duration) -> Option<String> {
+        self.line(late, now, "heartbeat timer ran", "late", "pulse was not scheduled in time")
+    }
+
+    /// Performing an event's actions took `took`, the longest being `what`:
+    /// the line to log, if any.
+    pub fn busy(&mut self, what: &str, took: Duration, now: Duration) -> Option<String> {
+        if took <= self.limit {
+            return None;
+        }
+        self.line(took, now, &format!("{what} took"), "", "heartbeats waited")
+    }
+
+    fn line(&mut self, delay: Duration, now: Duration, head: &str, tail: &str, why: &str) -> Option<String> {
+        if delay <= self.limit {
+            return None;
+        }
+        let more = self.limiter.admit(now)?;
+        let ms = delay.as_millis();
+        let tail = if tail.is_empty() { String::new() } else { format!(" {tail}") };
+        Some(format!(
+            "{head} {ms} ms{tail} (keepalive {} ms): {why}{}",
+            self.keepalive.as_millis(),
+            suppressed(more)
+        ))
+    }
+}
+
+fn suppressed(more: u64) -> String {
+    if more == 0 { String::new() } else { format!(" ({more} more such lines dropped)") }
 }
 
 /// Sends `magic` to the partner on every channel, plain or sealed.
@@ -208,5 +300,36 @@ async fn send(
             Channel::Private => "private",
         };
         log.debug(format!("Warning -- failed to send heartbeat ({name} if): {e}"));
+    }
+}
+
+#[cfg(test)]
+mod punctuality_tests {
+    use super::*;
+
+    const MS: fn(u64) -> Duration = Duration::from_millis;
+
+    #[test]
+    fn half_a_keepalive_late_is_reported_once_a_second() {
+        let mut p = Punctuality::new(MS(50));
+        assert_eq!(p.late(MS(25), MS(1000)), None, "exactly half a keepalive is on time");
+        assert_eq!(
+            p.late(MS(183), MS(1000)).as_deref(),
+            Some("heartbeat timer ran 183 ms late (keepalive 50 ms): pulse was not scheduled in time")
+        );
+        assert_eq!(p.late(MS(90), MS(1500)), None, "within a second of the last line");
+        assert_eq!(p.busy("writing a log line", MS(60), MS(1900)), None, "the same limit for both kinds");
+        assert_eq!(
+            p.busy("writing a log line", MS(120), MS(2000)).as_deref(),
+            Some("writing a log line took 120 ms (keepalive 50 ms): heartbeats waited (2 more such lines dropped)")
+        );
+    }
+
+    #[test]
+    fn slow_steps_under_the_limit_say_nothing() {
+        let mut p = Punctuality::new(Duration::from_secs(6));
+        assert_eq!(p.busy("stopping lvsd", Duration::from_secs(3), MS(0)), None);
+        assert_eq!(p.late(MS(2999), MS(0)), None);
+        assert!(p.late(MS(3001), MS(0)).is_some());
     }
 }

@@ -21,6 +21,12 @@
 # frame it receives: the moment the new router's gratuitous ARP for the VIP
 # arrives after the cut is the takeover as the client's network sees it, to
 # the millisecond.
+# A takeover by the backup before the cut (the primary alive) is counted in
+# each row: a row with one measures a takeover already under way, not the
+# cut. Both daemons run at real-time priority as they would in production:
+# pulse as systemd/pulse.service starts it (round robin, priority
+# $PULSE_RT_PRIORITY, reset on fork: lvsd, nanny and the commands run as usual),
+# keepalived's VRRP process with its own `vrrp_rt_priority`.
 # Nothing is asserted about the figures (TCG); they are reported.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../pair.sh"
@@ -32,6 +38,9 @@ OUTAGE_CLIENT=$LVS_BIN_DIR/examples/outage-client
 out=${LVS_VM_OUT:-/tmp}
 work=$(mktemp -d)
 rows=$work/rows
+# CPUSchedulingPolicy and CPUSchedulingPriority of the unit.
+PULSE_RT_PRIORITY=$(awk -F= '$1 == "CPUSchedulingPriority" { print $2 }' "$LVS_REPO/systemd/pulse.service")
+[[ -n $PULSE_RT_PRIORITY ]] || fail "systemd/pulse.service sets no CPUSchedulingPriority"
 
 # fast_client_start: the open-loop client (crates/pulse/examples/
 # outage-client.rs; lines "START END ok|fail" in $CLIENT_LOG): a new
@@ -95,12 +104,15 @@ reset() {
     sleep 1
 }
 
-# cut NAME DEADTIME TAKEN_OVER: with the client running through the primary,
-# cut the primary's cable, wait for TAKEN_OVER (a command) and for the client
-# to be served again, then record the outage as a row.
+# cut NAME DEADTIME TAKEN_OVER TAKEOVERS: with the client running through
+# the primary, cut the primary's cable, wait for TAKEN_OVER (a command) and
+# for the client to be served again, then record the outage as a row.
+# TAKEOVERS (a command) prints how many times the backup has taken over so
+# far; those before the cut are false ones.
 cut() {
-    local name=$1 deadtime=$2 taken_over=$3 t_cut ms garp
+    local name=$1 deadtime=$2 taken_over=$3 takeovers=$4 t_cut ms garp false_takeovers stalls
     wait_until 60 has_ok_since "$(now)" 40
+    false_takeovers=$("$takeovers")
     # The cut's time is taken in the process that cuts, right after the
     # link change: forking `date` under emulation can take longer than the
     # takeover.
@@ -111,26 +123,75 @@ print("%.4f" % time.time())' vprimary0)
     wait_until 60 "$taken_over"
     wait_until 60 has_ok_since "$(now)" 40
     ms=$(outage_ms "$t_cut")
+    stalls=$(stalls_before "$t_cut")
     garp=$(garp_ms "$t_cut" "$(pair_mac backup)")
     info "MEASURED $name: client outage $ms ms after the cut, the backup's gratuitous ARP $garp ms after it" \
-        "(dead interval $deadtime s)"
-    echo "$name|$deadtime|$ms|$garp" >>"$rows"
-    kill "$CLIENT_PID" "$ARP_PID" 2>/dev/null || true
+        "(dead interval $deadtime s); the backup took over $false_takeovers times before the cut" \
+        "($(since "$T_BACKUP_UP") s after it started); a real-time task at the same priority was kept off the" \
+        "CPU for more than 100 ms ${stalls% *} times before the cut (longest ${stalls#* } ms)"
+    echo "$name|$deadtime|$ms|$garp|$false_takeovers|$(since "$T_BACKUP_UP")|${stalls% *}|${stalls#* }" >>"$rows"
+    kill "$CLIENT_PID" "$ARP_PID" "$STALL_PID" 2>/dev/null || true
 }
 
 backup_serves() { pair_has_vip backup && pair_client_sees backup; }
+
+# Takeovers by the backup so far, as its log tells them.
+pulse_takeovers() { grep -c "partner dead: activating lvs" "${PAIR_LOG[backup]}" || true; }
+vrrp_takeovers() {
+    local n
+    n=$(grep -c "Entering MASTER STATE" "$out/$SCENARIO.keepalived-backup.log" || true)
+    echo $((n - VRRP_TAKEOVERS_BEFORE))
+}
+
+# stall_probe_start NAME: a program at pulse's real-time priority that
+# sleeps 5 ms at a time and logs "EPOCH GAP" (seconds) for every wake-up
+# more than 40 ms after the previous one, in $STALL_LOG: a gap that
+# long at that priority means the (emulated) CPUs themselves did not run
+# it, which no daemon in the guest can help.
+cat >"$work/stall-probe.c" <<'C'
+#include <stdio.h>
+#include <time.h>
+static double at(clockid_t c) { struct timespec t; clock_gettime(c, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+int main(int argc, char **argv) {
+    FILE *out = fopen(argv[1], "a");
+    if (!out) { perror(argv[1]); return 1; }
+    setvbuf(out, NULL, _IOLBF, 0);
+    struct timespec pause = {0, 5000000};
+    double last = at(CLOCK_MONOTONIC);
+    for (;;) {
+        nanosleep(&pause, NULL);
+        double now = at(CLOCK_MONOTONIC);
+        if (now - last > 0.040) fprintf(out, "%.3f %.3f\n", at(CLOCK_REALTIME), now - last);
+        last = now;
+    }
+}
+C
+gcc -O2 -o "$work/stall-probe" "$work/stall-probe.c" || fail "cannot compile the stall probe"
+stall_probe_start() {
+    STALL_LOG=$out/$SCENARIO.$1.stalls.log
+    : >"$STALL_LOG"
+    lab_spawn chrt --rr "$PULSE_RT_PRIORITY" "$work/stall-probe" "$STALL_LOG"
+    STALL_PID=$!
+}
+# stalls_before T: "N longest" for the probe's gaps over 100 ms that ended before T.
+stalls_before() {
+    awk -v t="$1" '$1 < t && $2 > 0.1 { n++; if ($2 > m) m = $2 } END { printf "%d %.0f", n, m * 1000 }' "$STALL_LOG"
+}
 
 # ---- ours ----
 ours() {
     local keepalive=$1 deadtime=$2
     PAIR_KEEPALIVE=$keepalive PAIR_DEADTIME=$deadtime
+    PAIR_WRAP=(chrt --rr --reset-on-fork "$PULSE_RT_PRIORITY")
     pair_start
+    T_BACKUP_UP=$(now)
+    stall_probe_start "pulse-$deadtime"
     # The backup's standby lvsd knows the real servers' health before the cut.
     wait_until 60 pair_logged backup "standby lvsd running as pid"
     sleep 5
     arp_watch_start "pulse-$deadtime"
     fast_client_start "pulse-$deadtime"
-    cut "pulse keepalive $keepalive, deadtime $deadtime" "$deadtime" backup_serves
+    cut "pulse keepalive $keepalive, deadtime $deadtime" "$deadtime" backup_serves pulse_takeovers
     grep -F "takeover:" "${PAIR_LOG[backup]}" | tail -2 | sed 's/^/    backup: /' || true
     reset
 }
@@ -141,6 +202,7 @@ keepalived_conf() { # ROUTER STATE PRIORITY VERSION ADVERT
 global_defs {
     router_id $1
     vrrp_version $4
+    vrrp_rt_priority $PULSE_RT_PRIORITY
 }
 vrrp_instance web {
     state $2
@@ -160,6 +222,7 @@ vrrp() {
     pair_lab
     cf=$work/lvs.cf
     pair_cf "$cf"
+    VRRP_TAKEOVERS_BEFORE=$(grep -c "Entering MASTER STATE" "$out/$SCENARIO.keepalived-backup.log" 2>/dev/null || true)
     for router in primary backup; do
         state=BACKUP prio=100
         [[ $router == primary ]] && state=MASTER prio=150
@@ -168,24 +231,34 @@ vrrp() {
         lab_spawn ip netns exec "$router" keepalived -n -l -D --vrrp -f "$work/$router.conf" \
             -p "$work/$router.pid" -r "$work/$router.vrrp.pid" >>"$out/$SCENARIO.keepalived-$router.log" 2>&1
     done
+    T_BACKUP_UP=$(now)
+    stall_probe_start "vrrp$version-$advert"
     wait_until 60 pair_has_vip primary
     arp_watch_start "vrrp$version-$advert"
     fast_client_start "vrrp$version-$advert"
     # keepalived's advert_int also sets its dead interval: 3 x advert_int + skew.
-    cut "keepalived VRRPv$version advert_int $advert" "$(awk -v a="$advert" 'BEGIN { print 3 * a }')" backup_serves
+    cut "keepalived VRRPv$version advert_int $advert" "$(awk -v a="$advert" 'BEGIN { print 3 * a }')" backup_serves \
+        vrrp_takeovers
     reset
 }
 
-ours 1 3
-ours 0.05 0.15
-vrrp 2 1
-vrrp 3 0.1
+# LVS_BENCH_ROWS (words: pulse-3 pulse-0.15 vrrp2-1 vrrp3-0.1) runs only
+# those rows, e.g. to study one.
+rows_wanted=" ${LVS_BENCH_ROWS:-pulse-3 pulse-0.15 vrrp2-1 vrrp3-0.1} "
+[[ $rows_wanted == *" pulse-3 "* ]] && ours 1 3
+[[ $rows_wanted == *" pulse-0.15 "* ]] && ours 0.05 0.15
+[[ $rows_wanted == *" vrrp2-1 "* ]] && vrrp 2 1
+[[ $rows_wanted == *" vrrp3-0.1 "* ]] && vrrp 3 0.1
 
 echo "Client-observed outage when the active router's cable is cut, kernel $(uname -r) under TCG"
-echo "| setting | dead interval (s) | client outage (ms) | outage - dead interval (ms) | cut -> new router's gratuitous ARP at the client (ms) |"
-echo "|---|---|---|---|---|"
-while IFS='|' read -r name dead ms garp; do
-    echo "| $name | $dead | $ms | $(awk -v m="$ms" -v d="$dead" 'BEGIN { printf "%.0f", m - d * 1000 }') | $garp |"
+echo "(pulse at real-time priority $PULSE_RT_PRIORITY as its unit runs it, keepalived with vrrp_rt_priority $PULSE_RT_PRIORITY)"
+echo "| setting | dead interval (s) | client outage (ms) | outage - dead interval (ms) | cut -> new router's gratuitous ARP at the client (ms) | false takeovers by the backup before the cut | real-time stalls > 100 ms before the cut (longest) |"
+echo "|---|---|---|---|---|---|---|"
+while IFS='|' read -r name dead ms garp false_takeovers up stalls longest; do
+    echo "| $name | $dead | $ms | $(awk -v m="$ms" -v d="$dead" 'BEGIN { printf "%.0f", m - d * 1000 }') | $garp |" \
+        "$false_takeovers in $up s | $stalls ($longest ms) |"
 done <"$rows"
 ratio() { awk -F'|' -v col="$1" 'NR == 2 { a = $col } NR == 4 { b = $col } END { printf "%.2f", a / b }' "$rows"; }
-echo "sub-second pulse / VRRPv3 0.1: outage $(ratio 3), gratuitous ARP $(ratio 4)"
+if (($(wc -l <"$rows") == 4)); then
+    echo "sub-second pulse / VRRPv3 0.1: outage $(ratio 3), gratuitous ARP $(ratio 4)"
+fi

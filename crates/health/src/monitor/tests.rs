@@ -1,6 +1,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use tokio::net::TcpListener;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::time::timeout;
 
 use super::*;
@@ -85,4 +86,23 @@ async fn overrides_reach_every_server() {
     assert_eq!(next_change(&mut rx).await.kind, EventKind::Down);
     monitor.set_override(Override::Up);
     assert_eq!(next_change(&mut rx).await.kind, EventKind::Up { weight: 2, entered: true });
+}
+
+/// 1,000 real servers are 1,000 tasks, each as big as the largest future it
+/// awaits inline: the rare checks (send_program, UDP, load command) are boxed
+/// so that a task stays well under a kilobyte (2 KiB before).
+#[tokio::test]
+async fn a_servers_task_stays_small() {
+    let (tx, _rx) = unbounded_channel();
+    let task = probe_loop(
+        1,
+        (LOCAL, 80).into(),
+        1,
+        Arc::new(settings(1000)),
+        Arc::new(Inbox::default()),
+        tx,
+        Instant::now(),
+    );
+    let size = std::mem::size_of_val(&task);
+    assert!(size <= 1024, "a server's task future is {size} bytes");
 }
