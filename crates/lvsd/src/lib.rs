@@ -229,6 +229,12 @@ pub fn main(cli: &Cli) -> ExitCode {
         let mut lvsd =
             runtime::Lvsd::new(settings, config, kernel.as_mut(), log.clone()).with_status(status_tx);
         if let Some(input) = standby_input {
+            // pulse hands a socket as standard input and reads the
+            // acknowledgements from it; on a pipe the write fails and the
+            // acknowledgement is dropped.
+            if let Ok(ack) = input.try_clone() {
+                lvsd = lvsd.with_standby_ack(Box::new(ack));
+            }
             lvsd = lvsd.with_standby_commands(read_standby_commands(input));
         }
         lvsd.start().await;

@@ -38,6 +38,12 @@ pub struct Settings {
 pub enum Standby {
     /// `active`: this router took over; program the table now.
     Activate,
+    /// `standby`: this router was released; remove the services lvsd owns
+    /// but keep checking the real servers, and answer `standby` once the
+    /// kernel no longer holds them (when standard input is a socket pulse
+    /// can read). The next `active` programs the table from known health
+    /// again, instead of a cold lvsd waiting for first probes.
+    Deactivate,
     /// End of input: pulse is gone. A standby lvsd exits; an active one
     /// carries on, as the original's lvsd outlives its pulse.
     Orphaned,
@@ -49,6 +55,7 @@ impl Standby {
     pub fn parse(line: &str) -> Option<Standby> {
         match line.trim() {
             "active" => Some(Standby::Activate),
+            "standby" => Some(Standby::Deactivate),
             _ => None,
         }
     }
@@ -101,6 +108,8 @@ pub struct Lvsd<'k> {
     standby: bool,
     /// Where [`Standby`] commands arrive (only with `--standby`).
     standby_rx: Option<mpsc::UnboundedReceiver<Standby>>,
+    /// Where [`Standby::Deactivate`] is acknowledged (pulse's socket).
+    standby_ack: Option<Box<dyn std::io::Write + Send>>,
     /// What the status answer shows besides the controller.
     seen: Observations,
     /// Where the status is published (the status socket's task reads it).
@@ -140,6 +149,7 @@ impl<'k> Lvsd<'k> {
             dirty: false,
             standby,
             standby_rx: None,
+            standby_ack: None,
             seen,
             status_tx: None,
         }
@@ -170,6 +180,13 @@ impl<'k> Lvsd<'k> {
     #[must_use]
     pub fn with_standby_commands(mut self, commands: mpsc::UnboundedReceiver<Standby>) -> Self {
         self.standby_rx = Some(commands);
+        self
+    }
+
+    /// Acknowledges [`Standby::Deactivate`] on `ack` with the line `standby`.
+    #[must_use]
+    pub fn with_standby_ack(mut self, ack: Box<dyn std::io::Write + Send>) -> Self {
+        self.standby_ack = Some(ack);
         self
     }
 
@@ -225,6 +242,56 @@ impl<'k> Lvsd<'k> {
             "takeover: IPVS table programmed, {changes} changes in {} ms",
             started.elapsed().as_millis()
         ));
+    }
+
+    /// Back to standby (pulse released this router): the services lvsd
+    /// owns leave the kernel, the workers keep probing, and the health they
+    /// know stays for the next [`Lvsd::activate`]. Acknowledged with the
+    /// line `standby` when there is somewhere to say it.
+    pub fn deactivate(&mut self) {
+        if !self.standby {
+            let started = Instant::now();
+            let removed = self.remove_services();
+            self.standby = true;
+            self.seen.standby = true;
+            self.log.info(format!(
+                "standby: released; {removed} virtual services removed in {} ms, the real servers still monitored",
+                started.elapsed().as_millis()
+            ));
+        }
+        if let Some(ack) = &mut self.standby_ack
+            && let Err(e) = ack.write_all(b"standby\n").and_then(|()| ack.flush())
+        {
+            self.log.debug(format!("standby: cannot acknowledge to pulse: {e}"));
+            self.standby_ack = None;
+        }
+    }
+
+    /// Removes the services lvsd owns from the kernel (logging each, as
+    /// the original does at shutdown); returns how many were there.
+    fn remove_services(&mut self) -> usize {
+        let mut ops = Vec::new();
+        for s in &self.controller.services {
+            self.log.info(format!("shutting down virtual service {}", s.name));
+            if self.applied.service(&s.key()).is_some() {
+                ops.push(Op::DeleteService(s.key()));
+            }
+        }
+        let removed = ops.len();
+        if self.settings.test_start || ops.is_empty() {
+            self.applied = Table::default();
+            return removed;
+        }
+        match self.kernel.apply(&ops) {
+            Ok(report) => {
+                for f in &report.failures {
+                    self.log_failure(&f.op, &f.errno.to_string());
+                }
+            }
+            Err(e) => self.log.info(format!("IPVS: {e}")),
+        }
+        self.applied = Table::default();
+        removed
     }
 
     /// Timeouts, then the services: what the kernel already holds for them
@@ -610,25 +677,7 @@ impl<'k> Lvsd<'k> {
         for key in &keys {
             self.stop_worker(key).await;
         }
-        let mut ops = Vec::new();
-        for s in &self.controller.services {
-            self.log.info(format!("shutting down virtual service {}", s.name));
-            if self.applied.service(&s.key()).is_some() {
-                ops.push(Op::DeleteService(s.key()));
-            }
-        }
-        if self.settings.test_start || ops.is_empty() {
-            return;
-        }
-        match self.kernel.apply(&ops) {
-            Ok(report) => {
-                for f in &report.failures {
-                    self.log_failure(&f.op, &f.errno.to_string());
-                }
-            }
-            Err(e) => self.log.info(format!("IPVS: {e}")),
-        }
-        self.applied = Table::default();
+        self.remove_services();
     }
 
     /// Runs until a shutdown signal (or a fatal nanny death).
@@ -660,6 +709,7 @@ impl<'k> Lvsd<'k> {
                 Some((key, generation)) = self.restart_rx.recv() => self.on_restart(key, generation).await,
                 command = next_command(&mut self.standby_rx) => match command {
                     Some(Standby::Activate) => self.activate(),
+                    Some(Standby::Deactivate) => self.deactivate(),
                     Some(Standby::Orphaned) | None => {
                         self.standby_rx = None;
                         if self.standby {

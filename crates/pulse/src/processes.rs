@@ -6,7 +6,10 @@
 //! standby: `lvsd --standby`, whose health checks run while it leaves the
 //! IPVS table alone; on takeover pulse writes `active` to its standard input
 //! and it programs the whole table at once from the health it already knows,
-//! instead of starting cold and waiting for first probes. The original lvsd
+//! instead of starting cold and waiting for first probes. On release pulse
+//! writes `standby`: lvsd removes its services, answers `standby` on the
+//! same socket, and stays warm for the next takeover (a flapping partner
+//! costs no process restart and no health knowledge). The original lvsd
 //! is started cold on takeover, as the original pulse does.
 //!
 //! VIPs and gratuitous ARP go to its [`VipHandler`] (`netif`). SIGHUP
@@ -16,6 +19,8 @@
 //! §8 #18).
 
 use std::io::Write;
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
@@ -163,9 +168,9 @@ pub struct ProcessRouter {
     settings: ProcessSettings,
     log: Logger,
     lvsd: Option<Child>,
-    /// The write end of the active lvsd's standard input when it was a
-    /// standby (closing it is harmless once active).
-    lvsd_input: Option<std::fs::File>,
+    /// Our end of the active lvsd's standard input when it was a standby:
+    /// `standby` sends it back to standby on release.
+    lvsd_input: Option<UnixStream>,
     standby: Option<Standby>,
     /// No standby is started before this (after one died).
     standby_retry_at: Instant,
@@ -185,11 +190,46 @@ impl std::fmt::Debug for KernelSlot {
     }
 }
 
-/// A warm-standby lvsd and the pipe to its standard input.
+/// A warm-standby lvsd and our end of the socket that is its standard
+/// input (commands go in, acknowledgements come back).
 #[derive(Debug)]
 struct Standby {
     child: Child,
-    input: std::fs::File,
+    input: UnixStream,
+}
+
+/// How long a released lvsd gets to remove its services and acknowledge
+/// before it is stopped instead.
+pub const LVSD_DEMOTE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Sends `standby` to the lvsd on `input` and waits up to `timeout` for its
+/// `standby` line back (read on a blocking thread: the socket stays a plain
+/// blocking one, as lvsd's standard input must be).
+async fn demote(input: &mut UnixStream, timeout: Duration) -> std::io::Result<()> {
+    input.write_all(b"standby\n")?;
+    let mut reader = input.try_clone()?;
+    reader.set_read_timeout(Some(timeout))?;
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut line = Vec::new();
+        let mut byte = [0u8; 1];
+        while line.len() < 64 {
+            if std::io::Read::read(&mut reader, &mut byte)? == 0 {
+                return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof));
+            }
+            if byte[0] == b'\n' {
+                return Ok(line);
+            }
+            line.push(byte[0]);
+        }
+        Err(std::io::Error::other("answer too long"))
+    })
+    .await
+    .map_err(std::io::Error::other)??;
+    if answer == b"standby" {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!("unexpected answer {:?}", String::from_utf8_lossy(&answer))))
+    }
 }
 
 impl ProcessRouter {
@@ -361,9 +401,21 @@ impl Router for ProcessRouter {
     }
 
     async fn stop_lvsd(&mut self) -> Result<(), RouterError> {
-        self.lvsd_input = None;
+        let input = self.lvsd_input.take();
         let Some(mut child) = self.lvsd.take() else { return Ok(()) };
         let Some(pid) = child.id() else { return Ok(()) };
+        if let Some(mut input) = input
+            && matches!(child.try_wait(), Ok(None))
+        {
+            match demote(&mut input, LVSD_DEMOTE_TIMEOUT).await {
+                Ok(()) => {
+                    self.log.info(format!("lvsd {pid} back to standby"));
+                    self.standby = Some(Standby { child, input });
+                    return Ok(());
+                }
+                Err(e) => self.log.info(format!("lvsd {pid} did not go back to standby ({e}); stopping it")),
+            }
+        }
         let failed =
             |what: &str, source: std::io::Error| RouterError::Child { what: what.to_owned(), source };
         if let Ok(pid) = i32::try_from(pid) {
@@ -402,16 +454,12 @@ impl Router for ProcessRouter {
         let mut args = self.settings.lvsd_args();
         args.push("--standby".to_owned());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let spawned = self.spawn_with_input(&program, &args, Stdio::piped()).and_then(|mut child| {
-            let input = child.stdin.take().and_then(|pipe| pipe.into_owned_fd().ok());
-            match input {
-                Some(fd) => Ok(Standby { child, input: std::fs::File::from(fd) }),
-                None => Err(RouterError::Child {
-                    what: "standby lvsd".to_owned(),
-                    source: std::io::Error::other("no pipe to its standard input"),
-                }),
-            }
-        });
+        let spawned = UnixStream::pair()
+            .map_err(|source| RouterError::Child { what: "standby lvsd's socket".to_owned(), source })
+            .and_then(|(ours, theirs)| {
+                let child = self.spawn_with_input(&program, &args, Stdio::from(OwnedFd::from(theirs)))?;
+                Ok(Standby { child, input: ours })
+            });
         match spawned {
             Ok(standby) => {
                 let pid = standby.child.id().unwrap_or_default();
@@ -422,6 +470,17 @@ impl Router for ProcessRouter {
                 self.log.info(e);
                 self.standby_failed();
             }
+        }
+    }
+
+    async fn finish(&mut self) {
+        let Some(Standby { mut child, input }) = self.standby.take() else { return };
+        let pid = child.id().unwrap_or_default();
+        // End of its standard input: a standby lvsd stops its nannies and exits.
+        drop(input);
+        if tokio::time::timeout(LVSD_STOP_TIMEOUT, child.wait()).await.is_err() {
+            self.log.info(format!("standby lvsd {pid} did not exit; killing it"));
+            let _ = child.kill().await;
         }
     }
 
@@ -577,6 +636,74 @@ mod tests {
             ProcessRouter::new(off, log).with_kernel(Box::new(ipvs::fake::FakeKernel::default()));
         router.sync_daemon(SyncRole::Master).await.expect("nothing to do");
         assert!(router.kernel.0.as_mut().expect("kernel").daemons().expect("fake").is_empty());
+    }
+
+    /// A stand-in lvsd (bash) that writes each command it reads to LOG,
+    /// answers `standby` on its standard input when `answer` is set, and
+    /// otherwise exits on `standby`.
+    fn fake_lvsd(name: &str, answer: bool) -> (PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("pulse-fake-lvsd-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let (script, log) = (dir.join("lvsd"), dir.join("log"));
+        let on_standby = if answer { "echo standby >&0" } else { "exit 3" };
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/bash\nwhile read -r line; do\n  echo \"$line\" >>{log}\n  \
+                 [[ $line == standby ]] && {{ {on_standby}; }}\ndone\necho eof >>{log}\n",
+                log = log.display()
+            ),
+        )
+        .expect("script");
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+        (script, log)
+    }
+
+    /// A router whose stand-in lvsd (see [`fake_lvsd`]) was started as a
+    /// standby, activated and released: the router, its log, the lvsd's pid
+    /// and the file of the commands it read.
+    async fn released(name: &str, answer: bool) -> (ProcessRouter, daemon::log::MemoryLog, u32, PathBuf) {
+        let (script, commands) = fake_lvsd(name, answer);
+        let memory = daemon::log::MemoryLog::new();
+        let log = Logger::builder(daemon::log::Identity::pulse()).memory(&memory).build();
+        let settings = ProcessSettings { lvsd: script, warm_standby: true, syncdaemon: false, ..settings() };
+        let mut router = ProcessRouter::new(settings, log);
+        router.keep_standby();
+        let pid = router.lvsd_process().expect("a standby runs").pid;
+        router.start_lvsd().expect("activate");
+        assert!(memory.contains(&format!("activating standby lvsd {pid}")));
+        router.stop_lvsd().await.expect("release");
+        (router, memory, pid, commands)
+    }
+
+    #[tokio::test]
+    async fn a_released_lvsd_goes_back_to_standby_and_the_next_takeover_reuses_it() {
+        let (mut router, memory, pid, commands) = released("demote", true).await;
+        assert!(memory.contains(&format!("lvsd {pid} back to standby")), "{:?}", memory.messages());
+        assert_eq!(router.lvsd_process().map(|p| (p.pid, p.mode)), Some((pid, status::model::LvsdMode::Standby)));
+        router.keep_standby();
+        assert_eq!(router.lvsd_process().expect("still one").pid, pid, "no second standby");
+        router.start_lvsd().expect("activate again");
+        assert_eq!(memory.messages().iter().filter(|m| m.starts_with("activating standby lvsd")).count(), 2);
+        router.stop_lvsd().await.expect("release again");
+        router.finish().await;
+        assert!(router.lvsd_process().is_none());
+        assert_eq!(
+            std::fs::read_to_string(&commands).expect("commands"),
+            "active\nstandby\nactive\nstandby\neof\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_lvsd_that_does_not_answer_is_stopped_instead() {
+        let (router, memory, pid, commands) = released("silent", false).await;
+        assert!(
+            memory.contains(&format!("lvsd {pid} did not go back to standby")),
+            "{:?}",
+            memory.messages()
+        );
+        assert!(router.lvsd_process().is_none(), "nothing runs any more");
+        assert_eq!(std::fs::read_to_string(&commands).expect("commands"), "active\nstandby\n");
     }
 
     #[test]

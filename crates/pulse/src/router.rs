@@ -53,8 +53,15 @@ pub trait Router {
     fn run_command(&mut self, command: Command) -> Result<(), RouterError>;
     /// Starts lvsd (spec §2.6 step 2).
     fn start_lvsd(&mut self) -> Result<(), RouterError>;
-    /// Stops lvsd: SIGTERM, a bounded wait, then SIGKILL (spec §8 #20).
+    /// Stops lvsd: SIGTERM, a bounded wait, then SIGKILL (spec §8 #20). A
+    /// router with a warm standby may instead send the active lvsd back to
+    /// standby once its services are out of the kernel.
     fn stop_lvsd(&mut self) -> impl Future<Output = Result<(), RouterError>>;
+    /// pulse is exiting: stop whatever still runs (a warm standby), and
+    /// wait for it, bounded.
+    fn finish(&mut self) -> impl Future<Output = ()> {
+        std::future::ready(())
+    }
     /// Forwards SIGHUP to lvsd if one runs; returns whether it did (spec §8 #3).
     fn reload_lvsd(&mut self) -> bool;
     /// While inactive: keep a warm-standby lvsd running if the router does

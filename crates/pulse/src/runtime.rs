@@ -74,6 +74,7 @@ pub async fn run_with_status<R: Router>(
             let sends = actions.iter().any(|a| matches!(a, Action::SendHeartbeat(_)));
             let (exit, slowest) = perform(actions, sockets, heartbeats, router, log).await;
             if let Some(status) = exit {
+                router.finish().await;
                 return status;
             }
             if let Some((what, took)) = slowest

@@ -278,11 +278,64 @@ async fn an_active_lvsd_outlives_pulse_and_activates_on_command() {
     assert!(memory.contains("shutting down due to signal 15"));
 }
 
+/// A writer whose bytes a test can read afterwards.
+#[derive(Clone, Default)]
+struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("not poisoned").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_released_lvsd_goes_back_to_standby_and_keeps_what_it_knows() {
+    let Fixture { mut settings, mut kernel, memory, log } =
+        fixture("demote", "read a; read b; echo 'up 1 5'; echo 'probe 2 fail refused'; exec sleep 600");
+    settings.standby = true;
+    let ack = Shared::default();
+    let (_tx, mut rx) = mpsc::unbounded_channel();
+    {
+        let mut lvsd = Lvsd::new(settings, config(), &mut kernel, log).with_standby_ack(Box::new(ack.clone()));
+        lvsd.start().await;
+        wait_for_state(&mut lvsd, &mut rx, |l| {
+            health_of(l, 1) == Health::Up { weight: 5 } && health_of(l, 2) == Health::Down
+        })
+        .await;
+        lvsd.activate();
+        let programmed = "-A -t 192.0.2.10:80 -s wlc\n-a -t 192.0.2.10:80 -r 10.0.0.1:80 -m -w 5\n";
+        assert_eq!(lvsd.applied().to_rules(), programmed);
+
+        lvsd.deactivate();
+        assert!(lvsd.is_standby());
+        assert!(lvsd.applied().services.is_empty());
+        assert!(memory.contains("standby: released; 1 virtual services removed in"), "{:?}", memory.messages());
+        assert_eq!(*ack.0.lock().expect("not poisoned"), b"standby\n");
+        // The worker was not restarted: the health is still known.
+        assert_eq!(health_of(&lvsd, 1), Health::Up { weight: 5 });
+        memory.clear();
+        lvsd.activate();
+        assert!(memory.contains("from known health (1 of 2 real servers up)"), "{:?}", memory.messages());
+        assert_eq!(lvsd.applied().to_rules(), programmed);
+        // A second release, and a repeated one, each acknowledged.
+        lvsd.deactivate();
+        lvsd.deactivate();
+        assert_eq!(*ack.0.lock().expect("not poisoned"), b"standby\nstandby\nstandby\n");
+        lvsd.shutdown().await;
+    }
+    assert!(kernel.snapshot().expect("fake").services.is_empty());
+}
+
 #[test]
 fn standby_commands_are_one_word_lines() {
     assert_eq!(Standby::parse("active"), Some(Standby::Activate));
     assert_eq!(Standby::parse(" active\r"), Some(Standby::Activate));
     assert_eq!(Standby::parse("activ"), None);
+    assert_eq!(Standby::parse("standby\n"), Some(Standby::Deactivate));
     assert_eq!(Standby::parse(""), None);
 }
 
