@@ -4,7 +4,9 @@
 #   ip_vs modules), ipvsadm, busybox-static (virtme-ng's fallback init tools),
 #   keepalived (peer for comparisons), iproute2, python3, kmod (modprobe
 #   inside the VM), curl (lab clients), man-db and make (scenario 40 packages
-#   the binaries with packaging/build-packages.sh and reads the installed man pages).
+#   the binaries with packaging/build-packages.sh and reads the installed man pages),
+#   systemd-container (systemd-nspawn, which pulls systemd: scenario 42 runs
+#   systemd/pulse.service under a real systemd in a container).
 #   PyPI: virtme-ng, which provides `vng`.
 # Non-interactive; needs root when something is missing. Exits non-zero
 # with a message naming the failed step.
@@ -31,6 +33,7 @@ declare -A PROBE=(
     [curl]=/usr/bin/curl
     [man-db]=/usr/bin/man
     [make]=/usr/bin/make
+    [systemd-container]=/usr/bin/systemd-nspawn
 )
 
 have_kernel() {
