@@ -313,8 +313,10 @@ impl Machine {
 
     fn tick(&mut self, now: Duration, out: &mut Vec<Action>) {
         if self.settings.has_backup && now >= self.send_at {
-            out.push(debug(text::SENDING));
+            // The heartbeat first: a log write that blocks (a slow syslog,
+            // a busy disk) must not hold back what the partner waits for.
             out.push(Action::SendHeartbeat(self.magic()));
+            out.push(debug(text::SENDING));
             self.send_at = now + self.settings.keepalive;
         }
         if now >= self.dead_at {

@@ -512,7 +512,7 @@ fn debug_lines_for_send_and_receive() {
     let mut backup = started(Role::Backup, settings());
     assert_eq!(
         backup.on_event(Event::Tick, secs(2))[..2],
-        [Action::Debug("DEBUG -- Sending heartbeat...".into()), Action::SendHeartbeat(Magic::Stopped)]
+        [Action::SendHeartbeat(Magic::Stopped), Action::Debug("DEBUG -- Sending heartbeat...".into())]
     );
     assert_eq!(
         backup.on_event(Event::Heartbeat(Magic::Running), secs(3)),
