@@ -81,7 +81,7 @@ released=$(since "$t_heal")
 wait_until 60 pair_one_active
 healed=$(since "$t_heal")
 info "MEASURED after the heal: the backup stepped down $heard s later and had released the VIP $released s later" \
-    "(goal: one router holding it within 2 x keepalive = $((2 * PAIR_KEEPALIVE)) s); its lvsd had exited and emptied" \
+    "(goal: one router holding it within 2 x keepalive = $((2 * PAIR_KEEPALIVE)) s); its lvsd had emptied" \
     "its table, and a full check found exactly one router active, $healed s later"
 pair_is_only primary || fail "after the heal: VIP held by '$(pair_holders)' (the primary must win)"
 sleep 5

@@ -11,8 +11,10 @@
 #   NET_ADMIN NET_RAW NET_BIND_SERVICE and SCHED_RR 10; lvsd CAP_NET_ADMIN,
 #   nanny nothing, both no_new_privs and SCHED_OTHER (reset on fork);
 # - `systemctl reload pulse`: SIGHUP (`rereading configuration file`), same pid;
-# - `kill -9` of the main pid: systemd starts a new pulse (Restart=on-failure)
-#   and the primary is active again;
+# - `kill -9` of the main pid, three times 1-4 s apart with a client running:
+#   systemd starts a new pulse each time (Restart=on-failure), the primary is
+#   active again, the client's failures and longest gap are reported and it
+#   is served cleanly afterwards;
 # - `systemctl stop pulse`: VIP released, table empty; the backup takes over;
 #   and nothing of the unit is left running in the primary. After the kill
 #   only the new pulse's lvsd runs: with the KillMode=process the unit had
@@ -230,34 +232,53 @@ assert_eq "$PULSE" "$(main_pid)" "pulse's main pid after the reload"
 unit_active || fail "pulse.service not active after the reload"
 pair_is_only primary || fail "after the reload: VIP held by '$(pair_holders)'"
 
-# ---- kill -9 of the main pid: systemd restarts pulse ----
-# restarted: a pulse other than the killed one is the unit's main pid, and the unit is active.
-restarted() { local pid; pid=$(main_pid) && [[ $pid != "$PULSE" ]] && unit_active; }
+# ---- kill -9 of the main pid, three times at random moments: systemd restarts pulse ----
+# restarted OLD: a pulse other than OLD is the unit's main pid, and the unit is active.
+restarted() { local pid; pid=$(main_pid) && [[ $pid != "$1" ]] && unit_active; }
 # children_of PID COMM: the pids of PID's children named COMM.
 children_of() { pgrep -P "$1" -x "$2" || true; }
-t_kill=$(now)
-kill -KILL "$PULSE"
-info "pulse (pid $PULSE) killed with SIGKILL; lvsd $LVSD $(kill -0 "$LVSD" 2>/dev/null && echo is left || echo is gone)"
-measure_until 60 restarted
-NEW=$(main_pid)
-info "MEASURED systemd restarted pulse $MEASURED s after the kill: new main pid $NEW" \
-    "(NRestarts=$(ctl systemctl show -p NRestarts --value pulse))"
-assert_eq 1 "$(ctl systemctl show -p NRestarts --value pulse)" "pulse.service NRestarts"
-measure_until 60 pair_is_only primary
-info "MEASURED the primary is active again (alone) $(since "$t_kill") s after the kill"
-assert_eq "$NEW" "$(pulse_pids)" "pulse processes in the primary's namespace after the restart"
-expect_caps "restarted pulse" "$NEW" $PULSE_CAPS
-assert_eq $PULSE_CAPS "$(field "$NEW" CapBnd)" "restarted pulse CapBnd"
-expect_sched "restarted pulse" "$NEW" SCHED_RR 10
 has_lvsd() { [[ -n $(children_of "$1" lvsd) ]]; }
-wait_until 60 has_lvsd "$NEW"
-info "after the restart: lvsd in the primary: $(pair_lvsd_pids primary | tr '\n' ' ')(the new pulse's:" \
-    "$(children_of "$NEW" lvsd | tr '\n' ' ')), nanny: $(pair_procs primary nanny | tr '\n' ' ')"
-# The killed pulse's lvsd and nanny are gone (KillMode=mixed), not running beside the new ones.
+# only_the_new_lvsd: the lvsd in the primary are the new pulse's (the killed
+# pulse's lvsd and nanny are gone, KillMode=mixed, not running beside the new ones).
 only_the_new_lvsd() { [[ $(pair_lvsd_pids primary | paste -sd ' ') == "$(children_of "$NEW" lvsd | paste -sd ' ')" ]]; }
-wait_until 30 only_the_new_lvsd
-[[ $(pair_procs primary nanny | wc -w) == 1 ]] || fail "nannies in the primary after the restart: $(pair_procs primary nanny)"
-
+# activations: the unit's "... activating lvs" lines so far (the VIP and the
+# table outlive a killed pulse, so they do not tell that the new one took over).
+activations() { ctl journalctl --no-pager -o cat -u pulse | grep -c 'activating lvs' || true; }
+more_activations() { (($(activations) > $1)); }
+client_start
+client_clean 10 "before the kill loop"
+t_loop=$(now)
+for round in 1 2 3; do
+    sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.1f", 1 + 3 * r / 32767 }')"
+    before=$(activations)
+    t_kill=$(now)
+    kill -KILL "$PULSE"
+    measure_until 60 restarted "$PULSE"
+    NEW=$(main_pid)
+    info "MEASURED round $round: pulse $PULSE killed with SIGKILL, systemd started pulse $NEW $MEASURED s later" \
+        "(NRestarts=$(ctl systemctl show -p NRestarts --value pulse))"
+    assert_eq "$round" "$(ctl systemctl show -p NRestarts --value pulse)" "pulse.service NRestarts"
+    measure_until 60 more_activations "$before"
+    pair_is_only primary || wait_until 30 pair_is_only primary
+    info "MEASURED round $round: the new pulse activated the primary $(since "$t_kill") s after the kill" \
+        "($(ctl journalctl --no-pager -o cat -u pulse | grep 'activating lvs' | tail -1))"
+    assert_eq "$NEW" "$(pulse_pids)" "pulse processes in the primary's namespace after the restart"
+    wait_until 60 has_lvsd "$NEW"
+    wait_until 30 only_the_new_lvsd
+    info "round $round: lvsd in the primary: $(pair_lvsd_pids primary | paste -sd ' ') (the new pulse's)," \
+        "nanny: $(pair_procs primary nanny | paste -sd ' ')"
+    PULSE=$NEW
+done
+t_end=$(now)
+failed=$(client_count fail "$t_loop" "$t_end")
+client_outage "$t_loop"
+info "MEASURED client during the kill loop: $failed failed of $(client_count '' "$t_loop" "$t_end") requests," \
+    "longest gap between answered requests $MEASURED s"
+client_clean 10 "after the kill loop" "$(now)"
+[[ $(pair_procs primary nanny | wc -w) == 1 ]] || fail "nannies in the primary after the loop: $(pair_procs primary nanny)"
+expect_caps "restarted pulse" "$PULSE" $PULSE_CAPS
+assert_eq $PULSE_CAPS "$(field "$PULSE" CapBnd)" "restarted pulse CapBnd"
+expect_sched "restarted pulse" "$PULSE" SCHED_RR 10
 
 # ---- systemctl stop pulse: everything released, the backup takes over ----
 t0=$(now)
