@@ -277,21 +277,18 @@ impl<'k> Lvsd<'k> {
                 ops.push(Op::DeleteService(s.key()));
             }
         }
-        let removed = ops.len();
-        if self.settings.test_start || ops.is_empty() {
-            self.applied = Table::default();
-            return removed;
-        }
-        match self.kernel.apply(&ops) {
-            Ok(report) => {
-                for f in &report.failures {
-                    self.log_failure(&f.op, &f.errno.to_string());
+        if !self.settings.test_start && !ops.is_empty() {
+            match self.kernel.apply(&ops) {
+                Ok(report) => {
+                    for f in &report.failures {
+                        self.log_failure(&f.op, &f.errno.to_string());
+                    }
                 }
+                Err(e) => self.log.info(format!("IPVS: {e}")),
             }
-            Err(e) => self.log.info(format!("IPVS: {e}")),
         }
         self.applied = Table::default();
-        removed
+        ops.len()
     }
 
     /// Timeouts, then the services: what the kernel already holds for them

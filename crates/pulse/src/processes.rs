@@ -207,28 +207,25 @@ pub const LVSD_DEMOTE_TIMEOUT: Duration = Duration::from_secs(10);
 /// blocking one, as lvsd's standard input must be).
 async fn demote(input: &mut UnixStream, timeout: Duration) -> std::io::Result<()> {
     input.write_all(b"standby\n")?;
-    let mut reader = input.try_clone()?;
+    let reader = input.try_clone()?;
     reader.set_read_timeout(Some(timeout))?;
     let answer = tokio::task::spawn_blocking(move || {
-        let mut line = Vec::new();
-        let mut byte = [0u8; 1];
-        while line.len() < 64 {
-            if std::io::Read::read(&mut reader, &mut byte)? == 0 {
-                return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof));
-            }
-            if byte[0] == b'\n' {
-                return Ok(line);
-            }
-            line.push(byte[0]);
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(std::io::Read::take(reader, 64)),
+            &mut line,
+        )?;
+        if line.is_empty() {
+            return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof));
         }
-        Err(std::io::Error::other("answer too long"))
+        Ok(line)
     })
     .await
     .map_err(std::io::Error::other)??;
-    if answer == b"standby" {
+    if answer == "standby\n" {
         Ok(())
     } else {
-        Err(std::io::Error::other(format!("unexpected answer {:?}", String::from_utf8_lossy(&answer))))
+        Err(std::io::Error::other(format!("unexpected answer {answer:?}")))
     }
 }
 
@@ -655,7 +652,8 @@ mod tests {
             ),
         )
         .expect("script");
-        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
         (script, log)
     }
 
@@ -680,7 +678,10 @@ mod tests {
     async fn a_released_lvsd_goes_back_to_standby_and_the_next_takeover_reuses_it() {
         let (mut router, memory, pid, commands) = released("demote", true).await;
         assert!(memory.contains(&format!("lvsd {pid} back to standby")), "{:?}", memory.messages());
-        assert_eq!(router.lvsd_process().map(|p| (p.pid, p.mode)), Some((pid, status::model::LvsdMode::Standby)));
+        assert_eq!(
+            router.lvsd_process().map(|p| (p.pid, p.mode)),
+            Some((pid, status::model::LvsdMode::Standby))
+        );
         router.keep_standby();
         assert_eq!(router.lvsd_process().expect("still one").pid, pid, "no second standby");
         router.start_lvsd().expect("activate again");

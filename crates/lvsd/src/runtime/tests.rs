@@ -300,7 +300,8 @@ async fn a_released_lvsd_goes_back_to_standby_and_keeps_what_it_knows() {
     let ack = Shared::default();
     let (_tx, mut rx) = mpsc::unbounded_channel();
     {
-        let mut lvsd = Lvsd::new(settings, config(), &mut kernel, log).with_standby_ack(Box::new(ack.clone()));
+        let mut lvsd =
+            Lvsd::new(settings, config(), &mut kernel, log).with_standby_ack(Box::new(ack.clone()));
         lvsd.start().await;
         wait_for_state(&mut lvsd, &mut rx, |l| {
             health_of(l, 1) == Health::Up { weight: 5 } && health_of(l, 2) == Health::Down
@@ -313,7 +314,11 @@ async fn a_released_lvsd_goes_back_to_standby_and_keeps_what_it_knows() {
         lvsd.deactivate();
         assert!(lvsd.is_standby());
         assert!(lvsd.applied().services.is_empty());
-        assert!(memory.contains("standby: released; 1 virtual services removed in"), "{:?}", memory.messages());
+        assert!(
+            memory.contains("standby: released; 1 virtual services removed in"),
+            "{:?}",
+            memory.messages()
+        );
         assert_eq!(*ack.0.lock().expect("not poisoned"), b"standby\n");
         // The worker was not restarted: the health is still known.
         assert_eq!(health_of(&lvsd, 1), Health::Up { weight: 5 });
