@@ -156,6 +156,16 @@ pub struct Settings {
     /// removes the dual-active window of a cold start of both routers. Off
     /// by default (the original activates on the first STOPPED).
     pub cold_start_guard: bool,
+    /// When a tick comes more than half a keepalive after its deadline,
+    /// this router itself was not running (its machine or VM stalled, or
+    /// pulse was kept off the CPU): a partner's heartbeats sent meanwhile
+    /// may be waiting in the socket, or were held back by the same stall.
+    /// With this set, the partner then has one more keepalive from that tick
+    /// to be heard before it is declared dead, once per silence, so a router
+    /// that keeps stalling still takes over, one keepalive later at worst.
+    /// Off in the original, where a stalled backup takes over from a live
+    /// primary whose heartbeats wait unread in its socket.
+    pub stall_grace: bool,
 }
 
 impl Settings {
@@ -168,6 +178,7 @@ impl Settings {
             force_active: false,
             lvsd_restarts: 0,
             cold_start_guard: false,
+            stall_grace: false,
         }
     }
 }
@@ -198,6 +209,9 @@ pub struct Machine {
     restarts_used: u32,
     /// When the primary last re-announced on the partner's RUNNING.
     resent_at: Option<Duration>,
+    /// Whether this silence had its stall excuse
+    /// ([`Settings::stall_grace`]).
+    excused: bool,
 }
 
 impl Machine {
@@ -214,6 +228,7 @@ impl Machine {
             stopped_since: None,
             restarts_used: 0,
             resent_at: None,
+            excused: false,
         }
     }
 
@@ -252,7 +267,11 @@ impl Machine {
         if !self.started || self.finished {
             return None;
         }
-        Some(if self.settings.has_backup { self.send_at.min(self.dead_at) } else { self.dead_at })
+        Some(self.due())
+    }
+
+    fn due(&self) -> Duration {
+        if self.settings.has_backup { self.send_at.min(self.dead_at) } else { self.dead_at }
     }
 
     /// Handles `event` happening at `now`; returns what to do, in order.
@@ -312,6 +331,12 @@ impl Machine {
     }
 
     fn tick(&mut self, now: Duration, out: &mut Vec<Action>) {
+        let late = now.saturating_sub(self.due());
+        let excuse = if self.settings.stall_grace && late > self.settings.keepalive / 2 {
+            self.excuse_stall(late, now)
+        } else {
+            None
+        };
         if self.settings.has_backup && now >= self.send_at {
             // The heartbeat first: a log write that blocks (a slow syslog,
             // a busy disk) must not hold back what the partner waits for.
@@ -319,13 +344,38 @@ impl Machine {
             out.push(debug(text::SENDING));
             self.send_at = now + self.settings.keepalive;
         }
+        out.extend(excuse.map(Action::Log));
         if now >= self.dead_at {
             if self.can_take_over() {
                 out.push(log(text::PARTNER_DEAD));
                 self.activate(out);
             }
             self.dead_at = now + self.settings.deadtime;
+            self.excused = false;
         }
+    }
+
+    /// We ran `late` past a deadline: unless this silence had its excuse
+    /// already, the partner gets one more keepalive from `now` to be heard
+    /// ([`Settings::stall_grace`]). Returns the line to log when that
+    /// postponed a takeover.
+    fn excuse_stall(&mut self, late: Duration, now: Duration) -> Option<String> {
+        let listen_until = now + self.settings.keepalive;
+        if self.excused || listen_until <= self.dead_at {
+            return None;
+        }
+        let line = (now >= self.dead_at && self.can_take_over()).then(|| {
+            let silent = now.saturating_sub(self.dead_at.saturating_sub(self.settings.deadtime));
+            format!(
+                "partner silent for {} ms, but pulse itself ran {} ms late: listening {} ms more before declaring it dead",
+                silent.as_millis(),
+                late.as_millis(),
+                self.settings.keepalive.as_millis()
+            )
+        });
+        self.dead_at = listen_until;
+        self.excused = true;
+        line
     }
 
     fn heartbeat(&mut self, magic: Magic, now: Duration, out: &mut Vec<Action>) {
@@ -383,6 +433,7 @@ impl Machine {
             Magic::FosRunning | Magic::FosStopped => return,
         }
         self.dead_at = now + self.settings.deadtime;
+        self.excused = false;
     }
 
     fn link_down(&mut self, out: &mut Vec<Action>) {

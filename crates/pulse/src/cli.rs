@@ -56,6 +56,12 @@ pub struct Cli {
     /// primary becomes active.
     #[arg(long)]
     pub no_cold_start_guard: bool,
+    /// The original's dead verdict after a stall: a router whose own timer
+    /// ran more than half a keepalive late (its machine or VM stalled) takes
+    /// over at once, though the partner's heartbeats may be waiting unread.
+    /// By default the partner gets one more keepalive to be heard first.
+    #[arg(long)]
+    pub no_stall_grace: bool,
     /// Send each heartbeat this many times, spread evenly over the keepalive
     /// interval, so that lost datagrams do not fake a dead partner (with 30 %
     /// loss and deadtime = 3 x keepalive, 9 losses in a row instead of 3).
@@ -88,12 +94,19 @@ mod tests {
         assert!(!cli.nodaemon && !cli.verbose && !cli.forceactive && !cli.test_start && !cli.version);
         assert_eq!(cli.lvsd_restarts, 3);
         assert!(!cli.no_cold_start_guard);
+        assert!(!cli.no_stall_grace);
         assert_eq!(cli.heartbeat_copies, 3);
     }
 
     #[test]
     fn extensions_can_restore_the_original() {
-        let cli = parse(&["--lvsd-restarts=0", "--no-cold-start-guard", "--heartbeat-copies=1"]);
+        let cli = parse(&[
+            "--lvsd-restarts=0",
+            "--no-cold-start-guard",
+            "--heartbeat-copies=1",
+            "--no-stall-grace",
+        ]);
+        assert!(cli.no_stall_grace);
         assert_eq!(cli.heartbeat_copies, 1);
         assert_eq!(cli.lvsd_restarts, 0);
         assert!(cli.no_cold_start_guard);

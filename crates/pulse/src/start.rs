@@ -269,6 +269,7 @@ async fn serve(
     machine_settings.force_active = cli.forceactive;
     machine_settings.lvsd_restarts = cli.lvsd_restarts;
     machine_settings.cold_start_guard = !cli.no_cold_start_guard;
+    machine_settings.stall_grace = !cli.no_stall_grace;
     let mut machine = Machine::new(role, machine_settings);
     let mut heartbeats = Heartbeats::new(&channels, key).with_copies(cli.heartbeat_copies, config.keepalive);
     if heartbeats.authenticated() {

@@ -526,3 +526,154 @@ fn early_ticks_do_nothing() {
     assert!(backup.on_event(Event::Tick, secs(1)).is_empty());
     assert_eq!(backup.next_deadline(), Some(secs(2)));
 }
+
+/// Sub-second timers with the stall grace on or off: keepalive 50 ms,
+/// deadtime 150 ms, the primary last heard 40 ms after start, our own
+/// heartbeats sent until 150 ms: the next dead verdict is due at 190 ms.
+fn sub_second_backup(stall_grace: bool) -> Machine {
+    let mut settings = Settings::new(ms(50), ms(150));
+    settings.stall_grace = stall_grace;
+    let mut backup = started(Role::Backup, settings);
+    run(&mut backup, ms(150), &[(ms(40), Magic::Running)]);
+    assert_eq!(backup.next_deadline(), Some(ms(190)));
+    backup
+}
+
+/// Ticks `late` after every deadline until `until` or a takeover; returns
+/// when the takeover happened, if it did, and the log lines.
+fn tick_late(machine: &mut Machine, late: Duration, until: Duration) -> (Option<Duration>, Vec<String>) {
+    let mut lines = Vec::new();
+    while let Some(due) = machine.next_deadline() {
+        let now = due + late;
+        if now > until {
+            break;
+        }
+        let actions = machine.on_event(Event::Tick, now);
+        lines.extend(logs(&actions).into_iter().map(str::to_owned));
+        if actions.contains(&Action::StartLvsd) {
+            return (Some(now), lines);
+        }
+    }
+    (None, lines)
+}
+
+#[test]
+fn a_stalled_backup_listens_before_declaring_the_partner_dead() {
+    let mut backup = sub_second_backup(true);
+    // The whole VM stalls 115 ms: the verdict due at 190 ms comes at 305 ms,
+    // and the primary's heartbeats of that time are still in the socket.
+    let actions = backup.on_event(Event::Tick, ms(305));
+    assert_eq!(
+        logs(&actions),
+        [
+            "partner silent for 265 ms, but pulse itself ran 115 ms late: listening 50 ms more before declaring it dead"
+        ]
+    );
+    assert_eq!(effects(&actions), [Action::SendHeartbeat(Magic::Stopped)], "no takeover");
+    assert_eq!(backup.next_deadline(), Some(ms(355)));
+    assert_eq!(effects(&backup.on_event(Event::Heartbeat(Magic::Running), ms(306))), []);
+    let (takeover, _) = tick_late(&mut backup, Duration::ZERO, ms(1000));
+    assert_eq!(takeover, Some(ms(456)), "a fresh deadtime from the heartbeat read after the stall");
+}
+
+#[test]
+fn without_the_stall_grace_a_stalled_backup_takes_over_at_once() {
+    let mut backup = sub_second_backup(false);
+    let actions = backup.on_event(Event::Tick, ms(305));
+    assert_eq!(logs(&actions), ["partner dead: activating lvs"]);
+    assert!(actions.contains(&Action::StartLvsd));
+    // The primary's queued RUNNING then makes it step down: a flap.
+    let actions = backup.on_event(Event::Heartbeat(Magic::Running), ms(306));
+    assert_eq!(logs(&actions), ["partner active: deactivating LVS"]);
+}
+
+#[test]
+fn a_dead_partner_is_declared_dead_one_keepalive_after_the_stall() {
+    let mut backup = sub_second_backup(true);
+    backup.on_event(Event::Tick, ms(305));
+    let (takeover, lines) = tick_late(&mut backup, Duration::ZERO, ms(1000));
+    assert_eq!(takeover, Some(ms(355)));
+    assert_eq!(lines, ["partner dead: activating lvs"]);
+}
+
+#[test]
+fn a_router_that_keeps_stalling_still_takes_over() {
+    // Every tick 100 ms late: without the grace the verdict due at 190 ms
+    // takes over at 290 ms; with it, the partner gets one keepalive more
+    // (due at 340 ms), and then no more excuse.
+    let (without, _) = tick_late(&mut sub_second_backup(false), ms(100), secs(10));
+    assert_eq!(without, Some(ms(290)));
+    let (with, lines) = tick_late(&mut sub_second_backup(true), ms(100), secs(10));
+    assert_eq!(with, Some(ms(440)));
+    assert_eq!(
+        lines,
+        [
+            "partner silent for 250 ms, but pulse itself ran 100 ms late: listening 50 ms more before declaring it dead",
+            "partner dead: activating lvs"
+        ]
+    );
+}
+
+#[test]
+fn a_stall_at_a_send_tick_is_not_silence_either() {
+    let mut settings = Settings::new(ms(50), ms(150));
+    settings.stall_grace = true;
+    let mut backup = started(Role::Backup, settings);
+    run(&mut backup, ms(100), &[(ms(40), Magic::Running)]);
+    assert_eq!(backup.next_deadline(), Some(ms(150)));
+    // The send due at 150 ms runs 30 ms late: the verdict moves from 190 to
+    // 230 ms, and nothing is logged (no takeover was due yet).
+    let actions = backup.on_event(Event::Tick, ms(180));
+    assert_eq!(logs(&actions), Vec::<&str>::new());
+    assert_eq!(effects(&actions), [Action::SendHeartbeat(Magic::Stopped)]);
+    assert_eq!(backup.next_deadline(), Some(ms(230)));
+}
+
+#[test]
+fn a_stall_far_from_the_verdict_keeps_the_excuse_for_later() {
+    let mut settings = Settings::new(secs(1), secs(6));
+    settings.stall_grace = true;
+    let mut backup = started(Role::Backup, settings);
+    // 600 ms late at the first send: the verdict (6 s) is further away than
+    // a keepalive, nothing changes.
+    backup.on_event(Event::Tick, ms(1600));
+    assert_eq!(backup.next_deadline(), Some(ms(2600)));
+    run(&mut backup, ms(5000), &[]);
+    // 1100 ms late at the send due at 5.6 s, past the verdict (6 s): now
+    // the excuse is used.
+    assert_eq!(backup.next_deadline(), Some(ms(5600)));
+    let actions = backup.on_event(Event::Tick, ms(6700));
+    assert!(!actions.contains(&Action::StartLvsd));
+    assert_eq!(
+        logs(&actions),
+        [
+            "partner silent for 6700 ms, but pulse itself ran 1100 ms late: listening 1000 ms more before declaring it dead"
+        ]
+    );
+}
+
+#[test]
+fn lateness_up_to_half_a_keepalive_is_ordinary() {
+    let mut backup = sub_second_backup(true);
+    let actions = backup.on_event(Event::Tick, ms(215));
+    assert_eq!(logs(&actions), ["partner dead: activating lvs"], "25 ms late is not a stall");
+}
+
+#[test]
+fn the_excuse_is_renewed_by_each_heartbeat() {
+    let mut backup = sub_second_backup(true);
+    assert!(!backup.on_event(Event::Tick, ms(300)).contains(&Action::StartLvsd));
+    backup.on_event(Event::Heartbeat(Magic::Running), ms(320));
+    assert_eq!(backup.next_deadline(), Some(ms(350)), "our own heartbeat");
+    backup.on_event(Event::Tick, ms(350));
+    assert_eq!(backup.next_deadline(), Some(ms(400)));
+    backup.on_event(Event::Tick, ms(400));
+    assert_eq!(backup.next_deadline(), Some(ms(450)));
+    backup.on_event(Event::Tick, ms(450));
+    // The verdict due at 470 ms is late (the tick of 500 ms comes at 560):
+    // a fresh excuse after the heartbeat.
+    let actions = backup.on_event(Event::Tick, ms(560));
+    assert!(!actions.contains(&Action::StartLvsd));
+    assert_eq!(backup.next_deadline(), Some(ms(610)));
+    assert!(backup.on_event(Event::Tick, ms(610)).contains(&Action::StartLvsd));
+}
