@@ -196,11 +196,18 @@ measure_until() {
 # lab_httpd NS PORT [BODY]: busybox httpd on 0.0.0.0:PORT in NS serving BODY
 # (default: the namespace name) as its index page; starts in well under a
 # second, unlike python. Returns once it answers. Stop it with lab_httpd_stop.
+# With LAB_HTTPD_BIN set, `$LAB_HTTPD_BIN PORT INDEX-FILE` serves instead
+# (bench 92's server without a process per connection).
+LAB_HTTPD_BIN=""
 lab_httpd() {
     local ns=$1 port=$2 body=${3:-$1} dir=/tmp/lab-httpd-$1
     mkdir -p "$dir"
     printf '%s\n' "$body" >"$dir/index.html"
-    lab_spawn ip netns exec "$ns" busybox httpd -f -p "0.0.0.0:$port" -h "$dir"
+    if [[ -n $LAB_HTTPD_BIN ]]; then
+        lab_spawn ip netns exec "$ns" "$LAB_HTTPD_BIN" "$port" "$dir/index.html"
+    else
+        lab_spawn ip netns exec "$ns" busybox httpd -f -p "0.0.0.0:$port" -h "$dir"
+    fi
     LAB_HTTPD[$ns]=$!
     wait_until 30 in_ns "$ns" curl -sf --max-time 5 "http://127.0.0.1:$port/"
 }

@@ -8,7 +8,7 @@
 # 192.0.2.1 and `backup` 192.0.2.2, real servers rs1..rs3 192.0.2.11-13 (the
 # VIP 192.0.2.100 on lo, arp_ignore/arp_announce, a busybox httpd answering
 # its namespace name). Each router runs
-# `pulse -n -v -c $PAIR_CF --lvsd=$LVS_BIN_DIR/lvsd`; pulse brings the VIP up
+# `pulse -n -v -c $PAIR_CF --lvsd=$LVS_BIN_DIR/lvsd` (-v: PAIR_VERBOSE); pulse brings the VIP up
 # as eth0:1 and starts lvsd (same log file: out/<scenario>.<router>.log).
 
 PAIR_ROUTERS=(primary backup)
@@ -21,6 +21,9 @@ PAIR_CF=""                 # the lvs.cf both routers share
 # A command line that pair_pulse_start puts before pulse (e.g. setpriv with the
 # unit's capability sets, scenario 39); none by default.
 PAIR_WRAP=()
+# pulse's logging option: -v (the DEBUG lines several scenarios check) by
+# default; "" for the operator's log only, as a production router runs.
+PAIR_VERBOSE=(-v)
 
 # pair_lab: the namespaces, real servers and httpds (no pulse yet).
 pair_lab() {
@@ -62,7 +65,7 @@ pair_pulse_start() {
     for router in "$@"; do
         PAIR_LOG[$router]=${LVS_VM_OUT:-/tmp}/$SCENARIO.$router.log
         echo "---- $(date +%T) pair_pulse_start $router" >>"${PAIR_LOG[$router]}"
-        lab_spawn ip netns exec "$router" "${PAIR_WRAP[@]}" "$LVS_BIN_DIR/pulse" -n -v -c "$PAIR_CF" \
+        lab_spawn ip netns exec "$router" "${PAIR_WRAP[@]}" "$LVS_BIN_DIR/pulse" -n "${PAIR_VERBOSE[@]}" -c "$PAIR_CF" \
             --lvsd="$LVS_BIN_DIR/lvsd" >>"${PAIR_LOG[$router]}" 2>&1
         PAIR_PULSE[$router]=$!
     done

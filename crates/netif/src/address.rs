@@ -47,6 +47,15 @@ impl Interfaces {
     /// refusal.
     pub async fn add_vip(&self, vip: &Vip) -> Result<(), AddressError> {
         let index = self.link_index(vip.base_device()).await?;
+        self.add_vip_at(index, vip).await
+    }
+
+    /// [`Interfaces::add_vip`] on the interface with index `index`, looked up
+    /// already (with [`Interfaces::vip_link`]): one request to the kernel.
+    ///
+    /// # Errors
+    /// The kernel's refusal (`ENODEV` when no interface has that index).
+    pub async fn add_vip_at(&self, index: u32, vip: &Vip) -> Result<(), AddressError> {
         let mut request = self.handle.address().add(index, IpAddr::V4(vip.address()), vip.prefix_len());
         let attributes = &mut request.message_mut().attributes;
         // The builder derives a broadcast from the prefix; ours is the one pulse computes.
@@ -163,6 +172,18 @@ impl Interfaces {
         let mac =
             mac_of(&link).ok_or_else(|| AddressError::NoHardwareAddress(vip.base_device().to_owned()))?;
         Ok(ArpTarget { vip: vip.address(), ifindex: link.header.index, mac })
+    }
+
+    /// The base device of `vip` in one request: its index, and where the
+    /// VIP's gratuitous ARPs go (`None` for an interface without a 6-byte
+    /// hardware address).
+    ///
+    /// # Errors
+    /// [`AddressError::NoSuchLink`], or the kernel's refusal.
+    pub async fn vip_link(&self, vip: &Vip) -> Result<(u32, Option<ArpTarget>), AddressError> {
+        let link = self.link(vip.base_device()).await?;
+        let index = link.header.index;
+        Ok((index, mac_of(&link).map(|mac| ArpTarget { vip: vip.address(), ifindex: index, mac })))
     }
 
     async fn link(&self, name: &str) -> Result<LinkMessage, AddressError> {

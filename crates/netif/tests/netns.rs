@@ -71,6 +71,9 @@ fn missing_interface() {
         let err = interfaces.add_vip(&vip).await.unwrap_err();
         assert!(matches!(err, AddressError::NoSuchLink(ref n) if n == "nosuch0"), "{err:?}");
         assert_eq!(err.to_string(), "no such network interface: nosuch0");
+        assert!(matches!(interfaces.vip_link(&vip).await, Err(AddressError::NoSuchLink(_))));
+        let err = interfaces.add_vip_at(999_999, &vip).await.unwrap_err();
+        assert!(err.to_string().contains("No such device"), "{err}");
         interfaces.remove_vip(&vip).await.expect("nothing to remove is success");
         assert!(matches!(interfaces.link_mac("nosuch0").await, Err(AddressError::NoSuchLink(_))));
     });
@@ -134,8 +137,12 @@ fn spec_2_8_and_5_gratuitous_arps_on_the_wire() {
             let interfaces = Interfaces::connect().unwrap();
             let mut targets = Vec::new();
             for vip in &vips {
-                interfaces.add_vip(vip).await.unwrap();
-                targets.push(interfaces.arp_target(vip).await.unwrap());
+                // pulse's takeover path: one lookup gives the index to add
+                // the VIP on and the ARP target.
+                let (index, target) = interfaces.vip_link(vip).await.unwrap();
+                interfaces.add_vip_at(index, vip).await.unwrap();
+                assert_eq!(target, Some(interfaces.arp_target(vip).await.unwrap()));
+                targets.push(target.unwrap());
             }
             let socket = PacketSocket::sender().unwrap();
             let start = Instant::now();

@@ -68,6 +68,15 @@ pub async fn run_with_status<R: Router>(
     // The next copy of the last heartbeat (`--heartbeat-copies`): when, and
     // how many are left.
     let mut copy: Option<(Instant, u32)> = None;
+    // The two timers live across iterations and are moved only when their
+    // deadline changes: a timer registered anew on every event (a heartbeat
+    // heard) makes tokio wake its driver each time, which at sub-second
+    // keepalives is most of pulse's work. `*_at` is where each is set.
+    let idle = || Instant::now() + Duration::from_secs(86_400);
+    let tick = tokio::time::sleep_until(idle());
+    let copy_timer = tokio::time::sleep_until(idle());
+    tokio::pin!(tick, copy_timer);
+    let (mut tick_at, mut copy_timer_at): (Option<Instant>, Option<Instant>) = (None, None);
     loop {
         if let Some(event) = event.take() {
             let actions = machine.on_event(event, origin.elapsed());
@@ -91,18 +100,19 @@ pub async fn run_with_status<R: Router>(
         }
         board.update(machine, router.held_vips(), router.lvsd_process(), SystemTime::now());
         let deadline = machine.next_deadline().map(|d| origin + d);
-        let sleep = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
+        if deadline != tick_at {
+            if let Some(at) = deadline {
+                tick.as_mut().reset(at);
             }
-        };
-        let next_copy = async {
-            match copy {
-                Some((at, _)) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
+            tick_at = deadline;
+        }
+        let copy_at = copy.map(|(at, _)| at);
+        if copy_at != copy_timer_at {
+            if let Some(at) = copy_at {
+                copy_timer.as_mut().reset(at);
             }
-        };
+            copy_timer_at = copy_at;
+        }
         event = tokio::select! {
             biased;
             Some(control) = controls.recv() => match control {
@@ -148,15 +158,16 @@ pub async fn run_with_status<R: Router>(
                     None
                 }
             },
-            () = sleep => {
-                if let Some(at) = deadline
+            () = &mut tick, if tick_at.is_some() => {
+                if let Some(at) = tick_at.take()
                     && let Some(line) = punctuality.late(Instant::now().saturating_duration_since(at), origin.elapsed())
                 {
                     log.info(line);
                 }
                 Some(Event::Tick)
             }
-            () = next_copy => {
+            () = &mut copy_timer, if copy_timer_at.is_some() => {
+                copy_timer_at = None;
                 // A copy carries the state as it is now (a backup that sent
                 // one RUNNING before stepping down repeats STOPPED).
                 send(sockets, heartbeats, machine.magic(), log).await;

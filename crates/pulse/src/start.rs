@@ -261,7 +261,8 @@ async fn serve(
     for problem in problems {
         log.info(problem);
     }
-    let vips = VipHandler::new(plan, cli.test_start, log.clone());
+    let mut vips = VipHandler::new(plan, cli.test_start, log.clone());
+    vips.connect();
     let mut router =
         ProcessRouter::new(settings, log.clone()).with_vips(vips).with_notifier(notifier.clone());
     let mut machine_settings = Settings::new(config.keepalive, config.deadtime);

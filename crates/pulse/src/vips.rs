@@ -12,7 +12,7 @@ use std::net::IpAddr;
 
 use daemon::Logger;
 use lvs_config::{Config, ForwardingMethod};
-use netif::{Cadence, Interfaces, PacketSocket, Vip};
+use netif::{ArpTarget, Cadence, Interfaces, PacketSocket, Vip};
 use tokio::task::JoinHandle;
 
 /// Logged when every gratuitous ARP of one takeover went out (spec §2.8).
@@ -62,6 +62,10 @@ pub struct VipHandler {
     interfaces: Option<Interfaces>,
     /// What this process brought up and has not released yet.
     up: Vec<Vip>,
+    /// Where the gratuitous ARPs of the VIPs brought up last go, found while
+    /// bringing them up (one kernel request per VIP on the takeover's path
+    /// instead of two).
+    targets: Vec<ArpTarget>,
     arps: Option<JoinHandle<()>>,
 }
 
@@ -75,6 +79,7 @@ impl VipHandler {
             log,
             interfaces: None,
             up: Vec::new(),
+            targets: Vec::new(),
             arps: None,
         }
     }
@@ -105,6 +110,15 @@ impl VipHandler {
         self.plan = plan;
     }
 
+    /// Opens the rtnetlink socket now (inside the runtime), so that the
+    /// first takeover does not pay for it. Failing here is logged and tried
+    /// again at the takeover.
+    pub fn connect(&mut self) {
+        if !self.test_start {
+            self.interfaces();
+        }
+    }
+
     fn interfaces(&mut self) -> Option<Interfaces> {
         if self.interfaces.is_none() {
             match Interfaces::connect() {
@@ -125,9 +139,17 @@ impl VipHandler {
             return;
         }
         let Some(interfaces) = self.interfaces() else { return };
+        self.targets.clear();
         for vip in self.plan.clone() {
             self.log.debug(format!("DEBUG -- adding {}", describe(&vip)));
-            match interfaces.add_vip(&vip).await {
+            let added = match interfaces.vip_link(&vip).await {
+                Ok((index, target)) => {
+                    self.targets.extend(target);
+                    interfaces.add_vip_at(index, &vip).await
+                }
+                Err(e) => Err(e),
+            };
+            match added {
                 Ok(()) => {
                     if !self.up.contains(&vip) {
                         self.up.push(vip);
@@ -183,6 +205,11 @@ impl VipHandler {
         let Some(interfaces) = self.interfaces() else { return };
         let mut targets = Vec::new();
         for vip in &self.up {
+            // Found by the bring-up just before, else asked for now.
+            if let Some(target) = self.targets.iter().find(|t| t.vip == vip.address()) {
+                targets.push(*target);
+                continue;
+            }
             match interfaces.arp_target(vip).await {
                 Ok(target) => targets.push(target),
                 Err(e) => self.log.info(format!("cannot announce {}: {e}", vip.address())),

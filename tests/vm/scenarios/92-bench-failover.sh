@@ -27,6 +27,9 @@
 # pulse as systemd/pulse.service starts it (round robin, priority
 # $PULSE_RT_PRIORITY, reset on fork: lvsd, nanny and the commands run as usual),
 # keepalived's VRRP process with its own `vrrp_rt_priority`.
+# pulse logs what an operator sees (no -v), and the real servers run a
+# single-process web server (see LAB_HTTPD_BIN below) so that the lab's own
+# load does not take them out of the table.
 # Nothing is asserted about the figures (TCG); they are reported.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../pair.sh"
@@ -113,13 +116,25 @@ cut() {
     local name=$1 deadtime=$2 taken_over=$3 takeovers=$4 t_cut ms garp false_takeovers stalls
     wait_until 60 has_ok_since "$(now)" 40
     false_takeovers=$("$takeovers")
-    # The cut's time is taken in the process that cuts, right after the
-    # link change: forking `date` under emulation can take longer than the
-    # takeover.
+    # The cut's time is taken in the process that cuts, the moment the
+    # kernel has taken the link down: python sets it down itself over
+    # rtnetlink (RTM_NEWLINK clearing IFF_UP), which the kernel performs
+    # inside the send. Timing `ip link set` from outside would add its exit
+    # and the parent's wake-up, tens of ms under emulation.
     t_cut=$(python3 -c '
-import subprocess, sys, time
-subprocess.run(["ip", "link", "set", sys.argv[1], "down"], check=True)
-print("%.4f" % time.time())' vprimary0)
+import socket, struct, sys, time
+index = socket.if_nametoindex(sys.argv[1])
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)  # NETLINK_ROUTE
+s.bind((0, 0))
+# struct ifinfomsg: family, pad, type, index, flags (IFF_UP cleared), change (IFF_UP)
+body = struct.pack("BBHiII", socket.AF_UNSPEC, 0, 0, index, 0, 1)
+# struct nlmsghdr: length, RTM_NEWLINK (16), NLM_F_REQUEST | NLM_F_ACK, seq, pid
+s.send(struct.pack("IHHII", 16 + len(body), 16, 1 | 4, 1, 0) + body)
+cut = time.time()
+error = struct.unpack("i", s.recv(4096)[16:20])[0]
+if error:
+    raise OSError(-error, "RTM_NEWLINK " + sys.argv[1])
+print("%.4f" % cut)' vprimary0)
     wait_until 60 "$taken_over"
     wait_until 60 has_ok_since "$(now)" 40
     ms=$(outage_ms "$t_cut")
@@ -136,7 +151,11 @@ print("%.4f" % time.time())' vprimary0)
 backup_serves() { pair_has_vip backup && pair_client_sees backup; }
 
 # Takeovers by the backup so far, as its log tells them.
-pulse_takeovers() { grep -c "partner dead: activating lvs" "${PAIR_LOG[backup]}" || true; }
+pulse_takeovers() {
+    local n
+    n=$(grep -c "partner dead: activating lvs" "${PAIR_LOG[backup]}" || true)
+    echo $((n - ${PULSE_TAKEOVERS_BEFORE:-0}))
+}
 vrrp_takeovers() {
     local n
     n=$(grep -c "Entering MASTER STATE" "$out/$SCENARIO.keepalived-backup.log" || true)
@@ -178,11 +197,65 @@ stalls_before() {
     awk -v t="$1" '$1 < t && $2 > 0.1 { n++; if ($2 > m) m = $2 } END { printf "%d %.0f", n, m * 1000 }' "$STALL_LOG"
 }
 
+# The real servers' web server: busybox httpd forks a process per
+# connection, and under emulation the client's 100 connections a second plus
+# the routers' health checks fill its listen queue (backlog 9): SYNs are
+# dropped, requests and health checks time out and nanny takes servers out
+# and back in all through the row. This one answers every connection in its
+# one process, with a long listen queue, so the rows measure the routers.
+cat >"$work/lite-httpd.c" <<'C'
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    char body[256], answer[512], request[1024];
+    FILE *f = fopen(argv[2], "r");
+    if (!f) { perror(argv[2]); return 1; }
+    size_t n = fread(body, 1, sizeof body - 1, f);
+    body[n] = 0;
+    int len = snprintf(answer, sizeof answer,
+        "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: %zu\r\n\r\n%s", n, body);
+    signal(SIGPIPE, SIG_IGN);
+    int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in at = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[1])) };
+    if (bind(s, (struct sockaddr *)&at, sizeof at) || listen(s, 4096)) { perror("bind/listen"); return 1; }
+    for (;;) {
+        int c = accept(s, NULL, NULL);
+        if (c < 0) continue;
+        struct timeval limit = {1, 0};
+        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+        setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+        /* Read the request up to its blank line (or a timeout), then answer. */
+        size_t have = 0;
+        ssize_t got;
+        while (have < sizeof request - 1 && (got = read(c, request + have, sizeof request - 1 - have)) > 0) {
+            have += got;
+            request[have] = 0;
+            if (strstr(request, "\r\n\r\n")) break;
+        }
+        if (write(c, answer, len) < 0) { /* the client is gone */ }
+        close(c);
+    }
+}
+C
+gcc -O2 -o "$work/lite-httpd" "$work/lite-httpd.c" || fail "cannot compile the lab's web server"
+LAB_HTTPD_BIN=$work/lite-httpd
+
 # ---- ours ----
 ours() {
     local keepalive=$1 deadtime=$2
     PAIR_KEEPALIVE=$keepalive PAIR_DEADTIME=$deadtime
     PAIR_WRAP=(chrt --rr --reset-on-fork "$PULSE_RT_PRIORITY")
+    # The operator's log only, as a production router runs (-v writes two
+    # DEBUG lines per heartbeat, to the 9p share here).
+    PAIR_VERBOSE=()
+    PULSE_TAKEOVERS_BEFORE=$(cat "$out/$SCENARIO.backup.log" 2>/dev/null | grep -c "partner dead: activating lvs" || true)
     pair_start
     T_BACKUP_UP=$(now)
     stall_probe_start "pulse-$deadtime"
@@ -203,6 +276,13 @@ global_defs {
     router_id $1
     vrrp_version $4
     vrrp_rt_priority $PULSE_RT_PRIORITY
+    # keepalived kills its own real-time VRRP process when it runs this many
+    # microseconds of CPU without blocking (RLIMIT_RTTIME, default 10 ms):
+    # under emulation a burst that takes well under a millisecond natively
+    # crosses that, and the master's VRRP process died and respawned
+    # ("exited due to signal 9 - has rlimit_rttime been exceeded?") with the
+    # backup taking over before the cut.
+    vrrp_rlimit_rtime 1000000
 }
 vrrp_instance web {
     state $2
