@@ -76,6 +76,8 @@ main() {
         printf 'LVS_VM_SCENARIO_TIMEOUT=%q\n' "${LVS_VM_SCENARIO_TIMEOUT:-300}"
         # Scenario knobs (bench 92's rows).
         [[ -z ${LVS_BENCH_ROWS:-} ]] || printf 'LVS_BENCH_ROWS=%q\n' "$LVS_BENCH_ROWS"
+        [[ -z ${LVS_BENCH_HOLD:-} ]] || printf 'LVS_BENCH_HOLD=%q\n' "$LVS_BENCH_HOLD"
+        [[ -z ${LVS_BENCH_CUTS:-} ]] || printf 'LVS_BENCH_CUTS=%q\n' "$LVS_BENCH_CUTS"
     } >"$out/env"
 
     # LVS_VM_LOCK=FILE: wait for an exclusive lock on FILE before booting, so that

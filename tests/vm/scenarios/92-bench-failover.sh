@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# vm-timeout: 900
+# vm-timeout: 1500
 # Benchmark (issue #5): the outage a client sees when the active router's
 # cable is cut, our pulse against keepalived's VRRP, in the same VM run, on
 # the two-router direct-routing lab of pair.sh:
@@ -21,8 +21,11 @@
 # frame it receives: the moment the new router's gratuitous ARP for the VIP
 # arrives after the cut is the takeover as the client's network sees it, to
 # the millisecond.
+# Each row is three cuts (LVS_BENCH_CUTS), each from a fresh start of the
+# pair, reported as the median and every value: one cut under emulation
+# varies by tens of ms.
 # A takeover by the backup before the cut (the primary alive) is counted in
-# each row: a row with one measures a takeover already under way, not the
+# each row: a cut after one measures a takeover already under way, not the
 # cut. Both daemons run at real-time priority as they would in production:
 # pulse as systemd/pulse.service starts it (round robin, priority
 # $PULSE_RT_PRIORITY, reset on fork: lvsd, nanny and the commands run as usual),
@@ -107,14 +110,18 @@ reset() {
     sleep 1
 }
 
-# cut NAME DEADTIME TAKEN_OVER TAKEOVERS: with the client running through
+# cut KEY NAME DEADTIME TAKEN_OVER TAKEOVERS: with the client running through
 # the primary, cut the primary's cable, wait for TAKEN_OVER (a command) and
-# for the client to be served again, then record the outage as a row.
+# for the client to be served again, then record the outage as a line of
+# setting KEY.
 # TAKEOVERS (a command) prints how many times the backup has taken over so
-# far; those before the cut are false ones.
+# far; those before the cut are false ones. The client runs through the
+# primary for LVS_BENCH_HOLD seconds (default 10) before the cut, the window
+# in which false takeovers are counted.
 cut() {
-    local name=$1 deadtime=$2 taken_over=$3 takeovers=$4 t_cut ms garp false_takeovers stalls
+    local key=$1 name=$2 deadtime=$3 taken_over=$4 takeovers=$5 t_cut ms garp false_takeovers stalls
     wait_until 60 has_ok_since "$(now)" 40
+    sleep "${LVS_BENCH_HOLD:-10}"
     false_takeovers=$("$takeovers")
     # The cut's time is taken in the process that cuts, the moment the
     # kernel has taken the link down: python sets it down itself over
@@ -144,7 +151,7 @@ print("%.4f" % cut)' vprimary0)
         "(dead interval $deadtime s); the backup took over $false_takeovers times before the cut" \
         "($(since "$T_BACKUP_UP") s after it started); a real-time task at the same priority was kept off the" \
         "CPU for more than 100 ms ${stalls% *} times before the cut (longest ${stalls#* } ms)"
-    echo "$name|$deadtime|$ms|$garp|$false_takeovers|$(since "$T_BACKUP_UP")|${stalls% *}|${stalls#* }" >>"$rows"
+    echo "$key|$name|$deadtime|$ms|$garp|$false_takeovers|$(since "$T_BACKUP_UP")|${stalls% *}|${stalls#* }" >>"$rows"
     kill "$CLIENT_PID" "$ARP_PID" "$STALL_PID" 2>/dev/null || true
 }
 
@@ -248,8 +255,9 @@ gcc -O2 -o "$work/lite-httpd" "$work/lite-httpd.c" || fail "cannot compile the l
 LAB_HTTPD_BIN=$work/lite-httpd
 
 # ---- ours ----
+# ours KEEPALIVE DEADTIME CUT: one cut with our pulse (CUT numbers the logs).
 ours() {
-    local keepalive=$1 deadtime=$2
+    local keepalive=$1 deadtime=$2 logs=pulse-$2.$3
     PAIR_KEEPALIVE=$keepalive PAIR_DEADTIME=$deadtime
     PAIR_WRAP=(chrt --rr --reset-on-fork "$PULSE_RT_PRIORITY")
     # The operator's log only, as a production router runs (-v writes two
@@ -258,13 +266,13 @@ ours() {
     PULSE_TAKEOVERS_BEFORE=$(cat "$out/$SCENARIO.backup.log" 2>/dev/null | grep -c "partner dead: activating lvs" || true)
     pair_start
     T_BACKUP_UP=$(now)
-    stall_probe_start "pulse-$deadtime"
+    stall_probe_start "$logs"
     # The backup's standby lvsd knows the real servers' health before the cut.
     wait_until 60 pair_logged backup "standby lvsd running as pid"
     sleep 5
-    arp_watch_start "pulse-$deadtime"
-    fast_client_start "pulse-$deadtime"
-    cut "pulse keepalive $keepalive, deadtime $deadtime" "$deadtime" backup_serves pulse_takeovers
+    arp_watch_start "$logs"
+    fast_client_start "$logs"
+    cut "pulse-$deadtime" "pulse keepalive $keepalive, deadtime $deadtime" "$deadtime" backup_serves pulse_takeovers
     grep -F "takeover:" "${PAIR_LOG[backup]}" | tail -2 | sed 's/^/    backup: /' || true
     reset
 }
@@ -297,8 +305,9 @@ vrrp_instance web {
 EOF
 }
 
+# vrrp VERSION ADVERT CUT: one cut with keepalived.
 vrrp() {
-    local version=$1 advert=$2 router state prio cf
+    local version=$1 advert=$2 logs=vrrp$1-$2.$3 router state prio cf
     pair_lab
     cf=$work/lvs.cf
     pair_cf "$cf"
@@ -312,33 +321,52 @@ vrrp() {
             -p "$work/$router.pid" -r "$work/$router.vrrp.pid" >>"$out/$SCENARIO.keepalived-$router.log" 2>&1
     done
     T_BACKUP_UP=$(now)
-    stall_probe_start "vrrp$version-$advert"
+    stall_probe_start "$logs"
     wait_until 60 pair_has_vip primary
-    arp_watch_start "vrrp$version-$advert"
-    fast_client_start "vrrp$version-$advert"
+    arp_watch_start "$logs"
+    fast_client_start "$logs"
     # keepalived's advert_int also sets its dead interval: 3 x advert_int + skew.
-    cut "keepalived VRRPv$version advert_int $advert" "$(awk -v a="$advert" 'BEGIN { print 3 * a }')" backup_serves \
-        vrrp_takeovers
+    cut "vrrp$version-$advert" "keepalived VRRPv$version advert_int $advert" \
+        "$(awk -v a="$advert" 'BEGIN { print 3 * a }')" backup_serves vrrp_takeovers
     reset
 }
 
 # LVS_BENCH_ROWS (words: pulse-3 pulse-0.15 vrrp2-1 vrrp3-0.1) runs only
-# those rows, e.g. to study one.
+# those rows, e.g. to study one; each row is LVS_BENCH_CUTS cuts (default 3),
+# each from a fresh start of the pair, reported as the median and every value.
 rows_wanted=" ${LVS_BENCH_ROWS:-pulse-3 pulse-0.15 vrrp2-1 vrrp3-0.1} "
-[[ $rows_wanted == *" pulse-3 "* ]] && ours 1 3
-[[ $rows_wanted == *" pulse-0.15 "* ]] && ours 0.05 0.15
-[[ $rows_wanted == *" vrrp2-1 "* ]] && vrrp 2 1
-[[ $rows_wanted == *" vrrp3-0.1 "* ]] && vrrp 3 0.1
+cuts=${LVS_BENCH_CUTS:-3}
+for ((i = 1; i <= cuts; i++)); do
+    [[ $rows_wanted == *" pulse-3 "* ]] && ours 1 3 "$i"
+    [[ $rows_wanted == *" pulse-0.15 "* ]] && ours 0.05 0.15 "$i"
+    [[ $rows_wanted == *" vrrp2-1 "* ]] && vrrp 2 1 "$i"
+    [[ $rows_wanted == *" vrrp3-0.1 "* ]] && vrrp 3 0.1 "$i"
+done
 
-echo "Client-observed outage when the active router's cable is cut, kernel $(uname -r) under TCG"
+echo "Client-observed outage when the active router's cable is cut, kernel $(uname -r) under TCG, $cuts cuts per row"
 echo "(pulse at real-time priority $PULSE_RT_PRIORITY as its unit runs it, keepalived with vrrp_rt_priority $PULSE_RT_PRIORITY)"
-echo "| setting | dead interval (s) | client outage (ms) | outage - dead interval (ms) | cut -> new router's gratuitous ARP at the client (ms) | false takeovers by the backup before the cut | real-time stalls > 100 ms before the cut (longest) |"
+echo "| setting | dead interval (s) | client outage (ms): median (each cut) | outage - dead interval (ms), median | cut -> new router's gratuitous ARP at the client (ms): median (each cut) | false takeovers by the backup before the cuts | real-time stalls > 100 ms before the cuts (longest) |"
 echo "|---|---|---|---|---|---|---|"
-while IFS='|' read -r name dead ms garp false_takeovers up stalls longest; do
-    echo "| $name | $dead | $ms | $(awk -v m="$ms" -v d="$dead" 'BEGIN { printf "%.0f", m - d * 1000 }') | $garp |" \
-        "$false_takeovers in $up s | $stalls ($longest ms) |"
-done <"$rows"
-ratio() { awk -F'|' -v col="$1" 'NR == 2 { a = $col } NR == 4 { b = $col } END { printf "%.2f", a / b }' "$rows"; }
-if (($(wc -l <"$rows") == 4)); then
-    echo "sub-second pulse / VRRPv3 0.1: outage $(ratio 3), gratuitous ARP $(ratio 4)"
+# One table line per setting, in the order of the rows; `summary KEY FIELD`
+# prints the median of FIELD (4 outage, 5 gratuitous ARP) over KEY's cuts.
+summary() {
+    awk -F'|' -v key="$1" -v f="$2" '$1 == key && $f != "none" { v[++n] = $f } END {
+        if (!n) { print "none"; exit }
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+        print (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }' "$rows"
+}
+each() { awk -F'|' -v key="$1" -v f="$2" '$1 == key { printf "%s%s", sep, $f; sep = ", " }' "$rows"; }
+for key in $(awk -F'|' '!seen[$1]++ { print $1 }' "$rows"); do
+    dead=$(awk -F'|' -v key="$key" '$1 == key { print $3; exit }' "$rows")
+    name=$(awk -F'|' -v key="$key" '$1 == key { print $2; exit }' "$rows")
+    ms=$(summary "$key" 4)
+    echo "| $name | $dead | $ms ($(each "$key" 4)) | $(awk -v m="$ms" -v d="$dead" 'BEGIN { printf "%.0f", m - d * 1000 }') |" \
+        "$(summary "$key" 5) ($(each "$key" 5)) |" \
+        "$(awk -F'|' -v key="$key" '$1 == key { n += $6; s += $7 } END { printf "%d in %.0f s", n, s }' "$rows") |" \
+        "$(awk -F'|' -v key="$key" '$1 == key { n += $8; if ($9 > m) m = $9 } END { printf "%d (%d ms)", n, m }' "$rows") |"
+done
+if [[ $(summary pulse-0.15 4) != none && $(summary vrrp3-0.1 4) != none ]]; then
+    echo "sub-second pulse / VRRPv3 0.1, medians: outage" \
+        "$(awk -v a="$(summary pulse-0.15 4)" -v b="$(summary vrrp3-0.1 4)" 'BEGIN { printf "%.2f", a / b }'), gratuitous ARP" \
+        "$(awk -v a="$(summary pulse-0.15 5)" -v b="$(summary vrrp3-0.1 5)" 'BEGIN { printf "%.2f", a / b }')"
 fi
