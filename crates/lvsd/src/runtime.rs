@@ -237,10 +237,12 @@ impl<'k> Lvsd<'k> {
             "takeover: programming the IPVS table from known health ({up} of {total} real servers up)"
         ));
         let started = Instant::now();
-        let changes = self.program_table();
+        let (changes, read) = self.program_table();
+        let total = started.elapsed();
         self.log.info(format!(
-            "takeover: IPVS table programmed, {changes} changes in {} ms",
-            started.elapsed().as_millis()
+            "takeover: IPVS table programmed, {changes} changes in {} ms ({} ms reading the kernel's table)",
+            total.as_millis(),
+            read.as_millis()
         ));
     }
 
@@ -293,9 +295,14 @@ impl<'k> Lvsd<'k> {
 
     /// Timeouts, then the services: what the kernel already holds for them
     /// is adopted and the rest converged. Returns the changes made.
-    fn program_table(&mut self) -> usize {
+    /// Returns the number of changes sent and the time reading the
+    /// kernel's table took.
+    fn program_table(&mut self) -> (usize, Duration) {
         self.set_timeouts(None);
-        let actual = match self.kernel.snapshot() {
+        let reading = Instant::now();
+        let snapshot = self.kernel.snapshot();
+        let read = reading.elapsed();
+        let actual = match snapshot {
             Ok(t) => t,
             Err(e) => {
                 self.log.info(format!("cannot read the IPVS table: {e}"));
@@ -318,7 +325,7 @@ impl<'k> Lvsd<'k> {
         // The original cleared the whole table (`ipvsadm -C`); converging
         // removes what lvs.cf does not own without touching the rest.
         self.applied = actual;
-        self.sync()
+        (self.sync(), read)
     }
 
     fn set_timeouts(&mut self, previous: Option<Timeouts>) {
