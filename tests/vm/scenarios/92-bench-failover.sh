@@ -119,7 +119,7 @@ reset() {
 # primary for LVS_BENCH_HOLD seconds (default 10) before the cut, the window
 # in which false takeovers are counted.
 cut() {
-    local key=$1 name=$2 deadtime=$3 taken_over=$4 takeovers=$5 t_cut ms garp false_takeovers stalls
+    local key=$1 name=$2 deadtime=$3 taken_over=$4 takeovers=$5 t_cut ms garp arps false_takeovers stalls
     wait_until 60 has_ok_since "$(now)" 40
     sleep "${LVS_BENCH_HOLD:-10}"
     false_takeovers=$("$takeovers")
@@ -147,11 +147,16 @@ print("%.4f" % cut)' vprimary0)
     ms=$(outage_ms "$t_cut")
     stalls=$(stalls_before "$t_cut")
     garp=$(garp_ms "$t_cut" "$(pair_mac backup)")
+    # The backup's ARP frames for the VIP before the cut: a second witness of
+    # a false takeover that does not depend on a daemon's log being written.
+    arps=$(awk -v t="$t_cut" -v mac="$(pair_mac backup)" -v vip="$LVS_VIP" \
+        '$1 < t && $3 == mac && $4 == vip { n++ } END { print n + 0 }' "$ARP_LOG")
     info "MEASURED $name: client outage $ms ms after the cut, the backup's gratuitous ARP $garp ms after it" \
         "(dead interval $deadtime s); the backup took over $false_takeovers times before the cut" \
+        "and sent $arps ARP frames for the VIP before it" \
         "($(since "$T_BACKUP_UP") s after it started); a real-time task at the same priority was kept off the" \
         "CPU for more than 100 ms ${stalls% *} times before the cut (longest ${stalls#* } ms)"
-    echo "$key|$name|$deadtime|$ms|$garp|$false_takeovers|$(since "$T_BACKUP_UP")|${stalls% *}|${stalls#* }" >>"$rows"
+    echo "$key|$name|$deadtime|$ms|$garp|$false_takeovers|$(since "$T_BACKUP_UP")|${stalls% *}|${stalls#* }|$arps" >>"$rows"
     kill "$CLIENT_PID" "$ARP_PID" "$STALL_PID" 2>/dev/null || true
 }
 
@@ -345,7 +350,7 @@ done
 
 echo "Client-observed outage when the active router's cable is cut, kernel $(uname -r) under TCG, $cuts cuts per row"
 echo "(pulse at real-time priority $PULSE_RT_PRIORITY as its unit runs it, keepalived with vrrp_rt_priority $PULSE_RT_PRIORITY)"
-echo "| setting | dead interval (s) | client outage (ms): median (each cut) | outage - dead interval (ms), median | cut -> new router's gratuitous ARP at the client (ms): median (each cut) | false takeovers by the backup before the cuts | real-time stalls > 100 ms before the cuts (longest) |"
+echo "| setting | dead interval (s) | client outage (ms): median (each cut) | outage - dead interval (ms), median | cut -> new router's gratuitous ARP at the client (ms): median (each cut) | false takeovers by the backup before the cuts (its ARP frames for the VIP before the cuts) | real-time stalls > 100 ms before the cuts (longest) |"
 echo "|---|---|---|---|---|---|---|"
 # One table line per setting, in the order of the rows; `summary KEY FIELD`
 # prints the median of FIELD (4 outage, 5 gratuitous ARP) over KEY's cuts.
@@ -362,7 +367,7 @@ for key in $(awk -F'|' '!seen[$1]++ { print $1 }' "$rows"); do
     ms=$(summary "$key" 4)
     echo "| $name | $dead | $ms ($(each "$key" 4)) | $(awk -v m="$ms" -v d="$dead" 'BEGIN { printf "%.0f", m - d * 1000 }') |" \
         "$(summary "$key" 5) ($(each "$key" 5)) |" \
-        "$(awk -F'|' -v key="$key" '$1 == key { n += $6; s += $7 } END { printf "%d in %.0f s", n, s }' "$rows") |" \
+        "$(awk -F'|' -v key="$key" '$1 == key { n += $6; s += $7; a += $10 } END { printf "%d in %.0f s (%d)", n, s, a }' "$rows") |" \
         "$(awk -F'|' -v key="$key" '$1 == key { n += $8; if ($9 > m) m = $9 } END { printf "%d (%d ms)", n, m }' "$rows") |"
 done
 if [[ $(summary pulse-0.15 4) != none && $(summary vrrp3-0.1 4) != none ]]; then
