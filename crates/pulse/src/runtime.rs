@@ -69,9 +69,9 @@ pub async fn run_with_status<R: Router>(
     // how many are left.
     let mut copy: Option<(Instant, u32)> = None;
     // The two timers live across iterations and are moved only when their
-    // deadline changes: a timer registered anew on every event (a heartbeat
-    // heard) makes tokio wake its driver each time, which at sub-second
-    // keepalives is most of pulse's work. `*_at` is where each is set.
+    // deadline changes, instead of being registered with tokio's timer
+    // anew after every event (most events, a heartbeat heard, move neither).
+    // `*_at` is where each is set, `None` while it is not armed.
     let idle = || Instant::now() + Duration::from_secs(86_400);
     let tick = tokio::time::sleep_until(idle());
     let copy_timer = tokio::time::sleep_until(idle());
