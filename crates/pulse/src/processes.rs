@@ -665,8 +665,20 @@ mod tests {
         let memory = daemon::log::MemoryLog::new();
         let log = Logger::builder(daemon::log::Identity::pulse()).memory(&memory).build();
         let settings = ProcessSettings { lvsd: script, warm_standby: true, syncdaemon: false, ..settings() };
-        let mut router = ProcessRouter::new(settings, log);
-        router.keep_standby();
+        let mut attempts = 0;
+        let mut router = loop {
+            let mut router = ProcessRouter::new(settings.clone(), log.clone());
+            router.keep_standby();
+            if router.lvsd_process().is_some() {
+                break router;
+            }
+            // The script was written an instant ago: another test's child,
+            // forked while the file was open for writing and not yet past
+            // its exec, makes running it fail with ETXTBSY for that instant.
+            attempts += 1;
+            assert!(attempts < 100 && memory.contains("Text file busy"), "{:?}", memory.messages());
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        };
         let pid = router.lvsd_process().expect("a standby runs").pid;
         router.start_lvsd().expect("activate");
         assert!(memory.contains(&format!("activating standby lvsd {pid}")));
