@@ -18,6 +18,8 @@ main() {
     . "$out/env"
     export LVS_BIN_DIR LVS_REPO
     [[ -z ${LVS_BENCH_ROWS:-} ]] || export LVS_BENCH_ROWS
+    [[ -z ${LVS_BENCH_HOLD:-} ]] || export LVS_BENCH_HOLD
+    [[ -z ${LVS_BENCH_CUTS:-} ]] || export LVS_BENCH_CUTS
     export LVS_VM_OUT=$out LVS_VM_LIB=$here/lib.sh
 
     # third field: guest uptime at this point, i.e. the kernel boot time
