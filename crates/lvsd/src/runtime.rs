@@ -294,9 +294,8 @@ impl<'k> Lvsd<'k> {
     }
 
     /// Timeouts, then the services: what the kernel already holds for them
-    /// is adopted and the rest converged. Returns the changes made.
-    /// Returns the number of changes sent and the time reading the
-    /// kernel's table took.
+    /// is adopted and the rest converged. Returns the number of changes
+    /// sent and the time reading the kernel's table took.
     fn program_table(&mut self) -> (usize, Duration) {
         self.set_timeouts(None);
         let reading = Instant::now();

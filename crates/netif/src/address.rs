@@ -168,10 +168,10 @@ impl Interfaces {
     /// # Errors
     /// As [`Interfaces::link_mac`].
     pub async fn arp_target(&self, vip: &Vip) -> Result<ArpTarget, AddressError> {
-        let link = self.link(vip.base_device()).await?;
-        let mac =
-            mac_of(&link).ok_or_else(|| AddressError::NoHardwareAddress(vip.base_device().to_owned()))?;
-        Ok(ArpTarget { vip: vip.address(), ifindex: link.header.index, mac })
+        self.vip_link(vip)
+            .await?
+            .1
+            .ok_or_else(|| AddressError::NoHardwareAddress(vip.base_device().to_owned()))
     }
 
     /// The base device of `vip` in one request: its index, and where the
