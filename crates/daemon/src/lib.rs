@@ -15,6 +15,8 @@
 //! - [`exit`]: the documented exit statuses.
 //! - [`privilege`]: each daemon keeps only the capabilities it needs (nanny
 //!   none), dropped before any thread exists.
+//! - [`sched`]: lvsd's real-time priority one step below pulse's, so that a
+//!   takeover does not wait for the CPU.
 //!
 //! ```
 //! use daemon::log::{Identity, Logger, MemoryLog};
@@ -35,6 +37,7 @@ pub mod log;
 pub mod notify;
 pub mod pidfile;
 pub mod privilege;
+pub mod sched;
 pub mod signals;
 #[cfg(test)]
 mod testutil;

@@ -108,6 +108,30 @@ fn serve_status(status: tokio::sync::watch::Receiver<::status::model::DaemonStat
     }
 }
 
+/// Switches lvsd to real-time round robin one step below a real-time pulse
+/// (before any thread exists: the policy is per thread, and the threads
+/// started later inherit it), so that the table is programmed at a
+/// takeover while pulse brings the VIPs up, without waiting for the CPU.
+/// The nannies start under the normal scheduler (reset on fork).
+fn take_realtime(choice: std::io::Result<daemon::sched::Choice>, log: &Logger) {
+    use daemon::sched::{Choice, round_robin};
+    match choice {
+        Ok(Choice::Normal) => {}
+        Ok(Choice::RoundRobin(priority)) => match round_robin(priority) {
+            Ok(()) => log.debug(format!("real-time round robin priority {priority}, one below pulse's")),
+            Err(e) => log.info(format!(
+                "cannot run at real-time priority {priority} below pulse's ({e}); a takeover may wait for the CPU"
+            )),
+        },
+        Ok(Choice::NotAllowed { parent, limit }) => log.info(format!(
+            "pulse runs at real-time priority {parent} and RLIMIT_RTPRIO ({limit}) allows none below it: lvsd \
+             runs under the normal scheduler, and a takeover may wait for the CPU (the unit's LimitRTPRIO= sets \
+             the limit)"
+        )),
+        Err(e) => log.debug(format!("cannot read pulse's scheduling policy: {e}")),
+    }
+}
+
 /// Runs lvsd with `cli`; returns the exit status.
 pub fn main(cli: &Cli) -> ExitCode {
     if cli.version {
@@ -165,6 +189,9 @@ pub fn main(cli: &Cli) -> ExitCode {
     } else {
         None
     };
+    // Under a real-time pulse, the priority below it (see `daemon::sched`):
+    // decided while pulse is still the parent, taken after daemonizing.
+    let realtime = daemon::sched::below_parent();
     // Daemonize before any runtime or thread exists (spec §2.13).
     let mut _pid_file = None;
     if !cli.nodaemon {
@@ -187,6 +214,7 @@ pub fn main(cli: &Cli) -> ExitCode {
     if let Some(Err(e)) = &_pid_file {
         log.info(e.to_string());
     }
+    take_realtime(realtime, &log);
     let settings = runtime::Settings {
         config_path: path.to_path_buf(),
         verbose: cli.verbose,

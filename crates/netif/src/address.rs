@@ -56,6 +56,50 @@ impl Interfaces {
     /// # Errors
     /// The kernel's refusal (`ENODEV` when no interface has that index).
     pub async fn add_vip_at(&self, index: u32, vip: &Vip) -> Result<(), AddressError> {
+        self.add_at(index, vip).await.map(|_| ())
+    }
+
+    /// Brings a VIP up on its base device and returns the device's index and
+    /// where the VIP's gratuitous ARPs go (no target on a device without a
+    /// MAC), like [`Interfaces::vip_link`] then [`Interfaces::add_vip_at`].
+    ///
+    /// With `known`, the index the device had when last looked up, the
+    /// address is added there while the device is looked up again, the two
+    /// requests in flight together: one round trip to the kernel on a
+    /// takeover's path instead of two. If the device has another index now
+    /// (it was re-created), the address goes to the new one, and an address
+    /// this call added at the old index (another device's by now) is taken
+    /// back.
+    ///
+    /// # Errors
+    /// [`AddressError::NoSuchLink`] when the base device does not exist, else the kernel's
+    /// refusal.
+    pub async fn bring_up_vip(
+        &self,
+        vip: &Vip,
+        known: Option<u32>,
+    ) -> Result<(u32, Option<ArpTarget>), AddressError> {
+        let Some(guess) = known else {
+            let (index, target) = self.vip_link(vip).await?;
+            self.add_vip_at(index, vip).await?;
+            return Ok((index, target));
+        };
+        let (added, link) = futures::join!(self.add_at(guess, vip), self.vip_link(vip));
+        let (index, target) = link?;
+        if index == guess {
+            added?;
+            return Ok((index, target));
+        }
+        if let Ok(true) = added {
+            self.delete_at(guess, vip).await?;
+        }
+        self.add_vip_at(index, vip).await?;
+        Ok((index, target))
+    }
+
+    /// Adds the VIP's address at interface `index`; `Ok(false)` when it was
+    /// there already.
+    async fn add_at(&self, index: u32, vip: &Vip) -> Result<bool, AddressError> {
         let mut request = self.handle.address().add(index, IpAddr::V4(vip.address()), vip.prefix_len());
         let attributes = &mut request.message_mut().attributes;
         // The builder derives a broadcast from the prefix; ours is the one pulse computes.
@@ -65,8 +109,27 @@ impl Interfaces {
         }
         attributes.push(AddressAttribute::Label(vip.label().to_owned()));
         match request.execute().await {
-            Err(e) if errno(&e) == Some(libc::EEXIST) => Ok(()),
-            result => result.map_err(|e| kernel("add address", e)),
+            Ok(()) => Ok(true),
+            Err(e) if errno(&e) == Some(libc::EEXIST) => Ok(false),
+            Err(e) => Err(kernel("add address", e)),
+        }
+    }
+
+    /// Deletes the VIP's address, with its prefix and label, from interface
+    /// `index`; one that is gone already counts as success.
+    async fn delete_at(&self, index: u32, vip: &Vip) -> Result<(), AddressError> {
+        let mut message = AddressMessage::default();
+        message.header.family = AddressFamily::Inet;
+        message.header.prefix_len = vip.prefix_len();
+        message.header.index = index;
+        message.attributes.extend([
+            AddressAttribute::Local(IpAddr::V4(vip.address())),
+            AddressAttribute::Address(IpAddr::V4(vip.address())),
+            AddressAttribute::Label(vip.label().to_owned()),
+        ]);
+        match self.handle.address().del(message).execute().await {
+            Err(e) if matches!(errno(&e), Some(libc::EADDRNOTAVAIL | libc::ENODEV)) => Ok(()),
+            result => result.map_err(|e| kernel("delete address", e)),
         }
     }
 

@@ -62,6 +62,80 @@ fn spec_2_8_vip_add_with_label_prefix_broadcast_and_address_level_removal() {
     assert!(link.contains(",UP") && link.contains("state UP"), "{link}");
 }
 
+/// The index of `dev` in `namespace`, as `ip link` reports it.
+fn link_index(lab: &Lab, namespace: &str, dev: &str) -> u32 {
+    let out = lab.ip(namespace, &["-o", "link", "show", "dev", dev]);
+    out.split(':').next().and_then(|n| n.trim().parse().ok()).unwrap_or_else(|| panic!("no index in {out}"))
+}
+
+#[test]
+fn a_takeover_adds_at_the_known_index_and_follows_a_recreated_device() {
+    let Some(lab) = Lab::new() else { return };
+    let dev = lab.router_if.clone();
+    let vip = Vip::new(ip("10.77.0.60"), Some(ip("255.255.255.0")), &format!("{dev}:1")).unwrap();
+    let index = link_index(&lab, &lab.router, &dev);
+
+    // Unknown, then known and right: the same result, and a repeat is no error.
+    let (first, second) = Lab::block_on(&lab.router, || async {
+        let interfaces = Interfaces::connect().unwrap();
+        let first = interfaces.bring_up_vip(&vip, None).await.unwrap();
+        interfaces.remove_vip(&vip).await.unwrap();
+        let second = interfaces.bring_up_vip(&vip, Some(index)).await.unwrap();
+        assert_eq!(interfaces.bring_up_vip(&vip, Some(index)).await.unwrap(), second);
+        (first, second)
+    });
+    assert_eq!(first, second);
+    assert_eq!(first.0, index);
+    let target = first.1.expect("a veth has a MAC");
+    assert_eq!((target.vip, target.ifindex, target.mac), (vip.address(), index, lab.router_mac()));
+    let lines = lab.router_inet_lines();
+    assert!(
+        lines.contains(&format!("inet 10.77.0.60/24 brd 10.77.0.255 scope global secondary {dev}:1")),
+        "{lines:#?}"
+    );
+
+    // The device is re-created (a new index) and another device takes the
+    // old index: the VIP ends up on the device of its name, not the other
+    // (veth pairs: this kernel may lack the dummy driver).
+    let (dummy, other) = (format!("{dev}d"), format!("{dev}o"));
+    let add = |name: &str, index: Option<u32>| {
+        let index = index.map(|i| i.to_string());
+        let mut args = vec!["link", "add", name];
+        if let Some(i) = &index {
+            args.extend(["index", i.as_str()]);
+        }
+        let peer = format!("{name}p");
+        args.extend(["type", "veth", "peer", "name", &peer]);
+        lab.ip(&lab.router, &args);
+    };
+    add(&dummy, None);
+    let old = link_index(&lab, &lab.router, &dummy);
+    lab.ip(&lab.router, &["link", "del", &dummy]);
+    add(&dummy, None);
+    let new = link_index(&lab, &lab.router, &dummy);
+    assert_ne!(old, new);
+    add(&other, Some(old));
+    let on_dummy = Vip::new(ip("10.66.0.1"), None, &format!("{dummy}:1")).unwrap();
+    let found = Lab::block_on(&lab.router, || async {
+        let interfaces = Interfaces::connect().unwrap();
+        interfaces.bring_up_vip(&on_dummy, Some(old)).await.unwrap()
+    });
+    assert_eq!(found.0, new);
+    let shown = |d: &str| lab.ip(&lab.router, &["-4", "-o", "addr", "show", "dev", d]);
+    assert!(shown(&dummy).contains("10.66.0.1/32"), "{}", shown(&dummy));
+    assert!(!shown(&other).contains("10.66.0.1"), "{}", shown(&other));
+
+    // The old index gone altogether: the add there fails, the VIP still comes up.
+    lab.ip(&lab.router, &["link", "del", &other]);
+    lab.ip(&lab.router, &["addr", "del", "10.66.0.1/32", "dev", &dummy]);
+    let found = Lab::block_on(&lab.router, || async {
+        let interfaces = Interfaces::connect().unwrap();
+        interfaces.bring_up_vip(&on_dummy, Some(old)).await.unwrap()
+    });
+    assert_eq!(found.0, new);
+    assert!(shown(&dummy).contains("10.66.0.1/32"), "{}", shown(&dummy));
+}
+
 #[test]
 fn missing_interface() {
     let Some(lab) = Lab::new() else { return };

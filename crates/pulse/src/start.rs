@@ -262,7 +262,7 @@ async fn serve(
         log.info(problem);
     }
     let mut vips = VipHandler::new(plan, cli.test_start, log.clone());
-    vips.connect();
+    vips.connect().await;
     let mut router =
         ProcessRouter::new(settings, log.clone()).with_vips(vips).with_notifier(notifier.clone());
     let mut machine_settings = Settings::new(config.keepalive, config.deadtime);

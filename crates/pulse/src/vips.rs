@@ -8,6 +8,7 @@
 //! takeover are cancelled when the VIPs are released before they finish;
 //! `--test-start` changes nothing and logs what it would do (spec §8 #18).
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use daemon::Logger;
@@ -63,9 +64,12 @@ pub struct VipHandler {
     /// What this process brought up and has not released yet.
     up: Vec<Vip>,
     /// Where the gratuitous ARPs of the VIPs brought up last go, found while
-    /// bringing them up (one kernel request per VIP on the takeover's path
-    /// instead of two).
+    /// bringing them up.
     targets: Vec<ArpTarget>,
+    /// Each base device's index when last looked up: a takeover adds the
+    /// VIP there while it checks the index again (see
+    /// [`Interfaces::bring_up_vip`]).
+    links: HashMap<String, u32>,
     arps: Option<JoinHandle<()>>,
 }
 
@@ -80,6 +84,7 @@ impl VipHandler {
             interfaces: None,
             up: Vec::new(),
             targets: Vec::new(),
+            links: HashMap::new(),
             arps: None,
         }
     }
@@ -110,12 +115,21 @@ impl VipHandler {
         self.plan = plan;
     }
 
-    /// Opens the rtnetlink socket now (inside the runtime), so that the
-    /// first takeover does not pay for it. Failing here is logged and tried
-    /// again at the takeover.
-    pub fn connect(&mut self) {
-        if !self.test_start {
-            self.interfaces();
+    /// Opens the rtnetlink socket and looks up the planned VIPs' devices
+    /// now (inside the runtime), so that the first takeover does not pay for
+    /// them. Failing to connect is logged and tried again at the takeover; a
+    /// device missing now is looked up again then.
+    pub async fn connect(&mut self) {
+        if self.test_start {
+            return;
+        }
+        let Some(interfaces) = self.interfaces() else { return };
+        for vip in &self.plan {
+            if !self.links.contains_key(vip.base_device())
+                && let Ok((index, _)) = interfaces.vip_link(vip).await
+            {
+                self.links.insert(vip.base_device().to_owned(), index);
+            }
         }
     }
 
@@ -142,15 +156,11 @@ impl VipHandler {
         self.targets.clear();
         for vip in self.plan.clone() {
             self.log.debug(format!("DEBUG -- adding {}", describe(&vip)));
-            let added = match interfaces.vip_link(&vip).await {
+            let known = self.links.get(vip.base_device()).copied();
+            match interfaces.bring_up_vip(&vip, known).await {
                 Ok((index, target)) => {
+                    self.links.insert(vip.base_device().to_owned(), index);
                     self.targets.extend(target);
-                    interfaces.add_vip_at(index, &vip).await
-                }
-                Err(e) => Err(e),
-            };
-            match added {
-                Ok(()) => {
                     if !self.up.contains(&vip) {
                         self.up.push(vip);
                     }

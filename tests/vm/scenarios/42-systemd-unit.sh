@@ -8,8 +8,10 @@
 # - `systemctl start pulse`: the primary becomes active (VIP as eth0:1,
 #   rs1..rs3 in its table), the backup stays inactive;
 # - the unit's hardening reaches the daemons: pulse CapEff = CapBnd =
-#   NET_ADMIN NET_RAW NET_BIND_SERVICE and SCHED_RR 10; lvsd CAP_NET_ADMIN,
-#   nanny nothing, both no_new_privs and SCHED_OTHER (reset on fork);
+#   NET_ADMIN NET_RAW NET_BIND_SERVICE and SCHED_RR 10; lvsd CAP_NET_ADMIN
+#   and SCHED_RR 9 in every thread (it raises itself within the unit's
+#   LimitRTPRIO), nanny nothing and SCHED_OTHER (reset on fork), both
+#   no_new_privs;
 # - `systemctl reload pulse`: SIGHUP (`rereading configuration file`), same pid;
 # - `kill -9` of the main pid, three times 1-4 s apart with a client running:
 #   systemd starts a new pulse each time (Restart=on-failure), the primary is
@@ -208,7 +210,9 @@ assert_eq $PULSE_CAPS "$(field "$PULSE" CapBnd)" "pulse CapBnd"
 expect_sched pulse "$PULSE" SCHED_RR 10
 LVSD=$(pair_lvsd_pid primary)
 expect_caps lvsd "$LVSD" $LVSD_CAPS 1
-expect_sched lvsd "$LVSD" SCHED_OTHER 0
+for task in /proc/"$LVSD"/task/*; do
+    expect_sched "lvsd thread" "${task##*/}" SCHED_RR 9
+done
 has_nannies() { [[ -n $(pair_procs primary nanny) ]]; }
 wait_until 60 has_nannies
 nannies=$(pair_procs primary nanny)
@@ -217,7 +221,7 @@ for pid in $nannies; do
     expect_sched nanny "$pid" SCHED_OTHER 0
 done
 info "unit hardening reached the daemons: pulse $PULSE_CAPS (bounding too), SCHED_RR 10;" \
-    "lvsd $LVSD_CAPS, $(wc -w <<<"$nannies") nanny(ies) nothing; lvsd and nanny no_new_privs, SCHED_OTHER"
+    "lvsd $LVSD_CAPS, SCHED_RR 9; $(wc -w <<<"$nannies") nanny(ies) nothing, SCHED_OTHER; lvsd and nanny no_new_privs"
 
 # ---- systemctl reload pulse: SIGHUP, same process ----
 # reloads: the number of pulse's `rereading configuration file` lines in the journal.

@@ -28,8 +28,9 @@
 # each row: a cut after one measures a takeover already under way, not the
 # cut. Both daemons run at real-time priority as they would in production:
 # pulse as systemd/pulse.service starts it (round robin, priority
-# $PULSE_RT_PRIORITY, reset on fork: lvsd, nanny and the commands run as usual),
-# keepalived's VRRP process with its own `vrrp_rt_priority`.
+# $PULSE_RT_PRIORITY, reset on fork, LimitRTPRIO: lvsd raises itself to the
+# priority below, nanny and the commands run as usual), keepalived's VRRP
+# process with its own `vrrp_rt_priority`.
 # pulse logs what an operator sees (no -v), and the real servers run a
 # single-process web server (see LAB_HTTPD_BIN below) so that the lab's own
 # load does not take them out of the table.
@@ -41,12 +42,26 @@ command -v keepalived >/dev/null || skip "keepalived not installed"
 OUTAGE_CLIENT=$LVS_BIN_DIR/examples/outage-client
 [[ -x $OUTAGE_CLIENT ]] || fail "no $OUTAGE_CLIENT: build with cargo build --release --examples"
 
-out=${LVS_VM_OUT:-/tmp}
 work=$(mktemp -d)
 rows=$work/rows
+# Every log of the lab (the daemons', the client's line per request, the ARP
+# watcher's) is written in the guest, whose /tmp is in memory, and copied to
+# the share when the scenario ends: a write to the 9p share costs 0.6 ms
+# with the VM idle and several ms under this load, spent on the host's CPUs
+# that run the emulated ones. On the share, the few log lines on the
+# takeover's path alone cost pulse and lvsd 10-25 ms, and the client's 100
+# lines a second slowed the whole lab. A router logs to a local syslog.
+share=${LVS_VM_OUT:-/tmp}
+out=$work/logs
+mkdir -p "$out"
+LVS_VM_OUT=$out
+trap 'cleanup; cp -a "$out"/. "$share"/ 2>/dev/null || true' EXIT
 # CPUSchedulingPolicy and CPUSchedulingPriority of the unit.
 PULSE_RT_PRIORITY=$(awk -F= '$1 == "CPUSchedulingPriority" { print $2 }' "$LVS_REPO/systemd/pulse.service")
 [[ -n $PULSE_RT_PRIORITY ]] || fail "systemd/pulse.service sets no CPUSchedulingPriority"
+# LimitRTPRIO: the priority lvsd may raise itself to.
+PULSE_RT_LIMIT=$(awk -F= '$1 == "LimitRTPRIO" { print $2 }' "$LVS_REPO/systemd/pulse.service")
+[[ -n $PULSE_RT_LIMIT ]] || fail "systemd/pulse.service sets no LimitRTPRIO"
 
 # fast_client_start: the open-loop client (crates/pulse/examples/
 # outage-client.rs; lines "START END ok|fail" in $CLIENT_LOG): a new
@@ -151,7 +166,7 @@ print("%.4f" % cut)' vprimary0)
     # a false takeover that does not depend on a daemon's log being written.
     arps=$(awk -v t="$t_cut" -v mac="$(pair_mac backup)" -v vip="$LVS_VIP" \
         '$1 < t && $3 == mac && $4 == vip { n++ } END { print n + 0 }' "$ARP_LOG")
-    info "MEASURED $name: client outage $ms ms after the cut, the backup's gratuitous ARP $garp ms after it" \
+    info "MEASURED $name (cut at $t_cut): client outage $ms ms after the cut, the backup's gratuitous ARP $garp ms after it" \
         "(dead interval $deadtime s); the backup took over $false_takeovers times before the cut" \
         "and sent $arps ARP frames for the VIP before it" \
         "($(since "$T_BACKUP_UP") s after it started); a real-time task at the same priority was kept off the" \
@@ -264,7 +279,7 @@ LAB_HTTPD_BIN=$work/lite-httpd
 ours() {
     local keepalive=$1 deadtime=$2 logs=pulse-$2.$3
     PAIR_KEEPALIVE=$keepalive PAIR_DEADTIME=$deadtime
-    PAIR_WRAP=(chrt --rr --reset-on-fork "$PULSE_RT_PRIORITY")
+    PAIR_WRAP=(prlimit --rtprio="$PULSE_RT_LIMIT" chrt --rr --reset-on-fork "$PULSE_RT_PRIORITY")
     # The operator's log only, as a production router runs (-v writes two
     # DEBUG lines per heartbeat, to the 9p share here).
     PAIR_VERBOSE=()
