@@ -110,6 +110,10 @@ pub struct Lvsd<'k> {
     standby_rx: Option<mpsc::UnboundedReceiver<Standby>>,
     /// Where [`Standby::Deactivate`] is acknowledged (pulse's socket).
     standby_ack: Option<Box<dyn std::io::Write + Send>>,
+    /// The kernel's table as a standby last read it (at start and after a
+    /// release): a takeover plans against it instead of reading the table
+    /// on its way.
+    standby_view: Option<Table>,
     /// What the status answer shows besides the controller.
     seen: Observations,
     /// Where the status is published (the status socket's task reads it).
@@ -150,6 +154,7 @@ impl<'k> Lvsd<'k> {
             standby,
             standby_rx: None,
             standby_ack: None,
+            standby_view: None,
             seen,
             status_tx: None,
         }
@@ -212,6 +217,7 @@ impl<'k> Lvsd<'k> {
             self.log.info(
                 "standby: monitoring the real servers; the IPVS table is left alone until this router takes over",
             );
+            self.standby_view = self.read_view();
         } else {
             self.program_table();
         }
@@ -233,17 +239,63 @@ impl<'k> Lvsd<'k> {
         let servers = self.controller.services.iter().flat_map(|s| &s.servers);
         let total = servers.clone().count();
         let up = servers.filter(|x| matches!(x.health, Health::Up { .. })).count();
-        self.log.info(format!(
-            "takeover: programming the IPVS table from known health ({up} of {total} real servers up)"
-        ));
+        // Nothing is logged before the batch: on a slow log (a terminal, a
+        // file on a network share) the lines would delay the table.
         let started = Instant::now();
-        let (changes, read) = self.program_table();
-        let total = started.elapsed();
+        let (changes, how) = match self.standby_view.take().and_then(|view| self.converge_from(view)) {
+            Some(changes) => (changes, "planned against the table read in standby".to_owned()),
+            None => {
+                let (changes, read) = self.program_table();
+                (changes, format!("{} ms reading the kernel's table", read.as_millis()))
+            }
+        };
         self.log.info(format!(
-            "takeover: IPVS table programmed, {changes} changes in {} ms ({} ms reading the kernel's table)",
-            total.as_millis(),
-            read.as_millis()
+            "takeover: IPVS table programmed from known health ({up} of {total} real servers up), {changes} \
+             changes in {} ms ({how})",
+            started.elapsed().as_millis()
         ));
+    }
+
+    /// The takeover's quick way: adopts `view` (the table as read in
+    /// standby), plans against it and sends the batch, then logs what
+    /// [`Lvsd::program_table`] logs. `None` when a change failed because
+    /// the kernel's table changed since the read (someone's `ipvsadm`);
+    /// then nothing but the sorry-server lines has been logged, and the
+    /// caller reads the table and converges.
+    fn converge_from(&mut self, view: Table) -> Option<usize> {
+        if self.settings.test_start {
+            return None;
+        }
+        self.adopt_table(&view);
+        self.applied = view;
+        let sorry = self.controller.update_sorry();
+        let desired = self.controller.desired();
+        let ops = plan(&desired, &self.applied);
+        let done = ops.is_empty() || matches!(self.kernel.apply(&ops), Ok(report) if report.is_success());
+        if !done {
+            for line in sorry {
+                self.log.info(line);
+            }
+            return None;
+        }
+        self.applied = desired;
+        self.log_starting();
+        for line in sorry {
+            self.log.info(line);
+        }
+        for op in &ops {
+            self.log.debug(format!("ipvsadm {op}"));
+        }
+        self.set_timeouts(None);
+        Some(ops.len())
+    }
+
+    /// The kernel's table, or `None` (logged with -v) when it cannot be read.
+    fn read_view(&mut self) -> Option<Table> {
+        if self.settings.test_start {
+            return None;
+        }
+        self.kernel.snapshot().map_err(|e| self.log.debug(format!("standby: cannot read the IPVS table: {e}"))).ok()
     }
 
     /// Back to standby (pulse released this router): the services lvsd
@@ -267,6 +319,8 @@ impl<'k> Lvsd<'k> {
             self.log.debug(format!("standby: cannot acknowledge to pulse: {e}"));
             self.standby_ack = None;
         }
+        // After the acknowledgement: pulse waits for that, not for this.
+        self.standby_view = self.read_view();
     }
 
     /// Removes the services lvsd owns from the kernel (logging each, as
@@ -308,23 +362,31 @@ impl<'k> Lvsd<'k> {
                 Table::default()
             }
         };
-        // Real servers already in the table stay until nanny judges them, so
-        // an lvsd restart does not blink them.
-        self.controller.adopt(&actual);
+        self.adopt_table(&actual);
+        self.log_starting();
+        // The original cleared the whole table (`ipvsadm -C`); converging
+        // removes what lvs.cf does not own without touching the rest.
+        self.applied = actual;
+        (self.sync(), read)
+    }
+
+    /// Real servers already in `actual` stay until nanny judges them, so an
+    /// lvsd restart does not blink them.
+    fn adopt_table(&mut self, actual: &Table) {
+        self.controller.adopt(actual);
         let now = SystemTime::now();
         for s in &self.controller.services {
             for x in s.servers.iter().filter(|x| x.health != Health::Unknown) {
                 self.seen.health_since.entry((s.key(), x.id)).or_insert(now);
             }
         }
+    }
+
+    fn log_starting(&self) {
         for s in &self.controller.services {
             // The original prints the port where it says "active" (spec §3.3).
             self.log.info(format!("starting virtual service {} active: {}", s.name, s.service.key.port()));
         }
-        // The original cleared the whole table (`ipvsadm -C`); converging
-        // removes what lvs.cf does not own without touching the rest.
-        self.applied = actual;
-        (self.sync(), read)
     }
 
     fn set_timeouts(&mut self, previous: Option<Timeouts>) {

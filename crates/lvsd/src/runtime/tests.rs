@@ -212,11 +212,13 @@ async fn a_standby_probes_but_leaves_the_kernel_alone_until_activated() {
 
         lvsd.activate();
         assert!(!lvsd.is_standby());
+        let line = memory.messages().into_iter().find(|m| m.starts_with("takeover:")).expect("takeover line");
         assert!(
-            memory
-                .contains("takeover: programming the IPVS table from known health (1 of 2 real servers up)")
+            line.starts_with("takeover: IPVS table programmed from known health (1 of 2 real servers up), 2 changes in")
+                && line.ends_with(" ms (planned against the table read in standby)"),
+            "{line}"
         );
-        assert!(memory.contains("takeover: IPVS table programmed, 2 changes in"));
+        assert!(memory.contains("starting virtual service www active: 80"));
         assert_eq!(
             lvsd.applied().to_rules(),
             "-A -t 192.0.2.10:80 -s wlc\n-a -t 192.0.2.10:80 -r 10.0.0.1:80 -m -w 5\n"
@@ -224,6 +226,39 @@ async fn a_standby_probes_but_leaves_the_kernel_alone_until_activated() {
         lvsd.shutdown().await;
     }
     assert!(kernel.snapshot().expect("fake").services.is_empty());
+}
+
+#[tokio::test]
+async fn a_takeover_whose_table_changed_since_standby_read_it_reads_it_and_converges() {
+    let Fixture { mut settings, mut kernel, memory, log } =
+        fixture("changed", "read a; read b; echo 'up 1 5'; echo 'up 2 5'; exec sleep 600");
+    settings.standby = true;
+    // The kernel refuses the batch's first change, as it would a service
+    // someone added by hand since the standby read the table.
+    kernel.fail_op(0, ipvs::Errno::EEXIST);
+    let (_tx, mut rx) = mpsc::unbounded_channel();
+    {
+        let mut lvsd = Lvsd::new(settings, config(), &mut kernel, log);
+        lvsd.start().await;
+        wait_for_state(&mut lvsd, &mut rx, |l| {
+            health_of(l, 1) == Health::Up { weight: 5 } && health_of(l, 2) == Health::Up { weight: 5 }
+        })
+        .await;
+        lvsd.activate();
+        let line = memory.messages().into_iter().find(|m| m.starts_with("takeover:")).expect("takeover line");
+        assert!(line.ends_with(" ms reading the kernel's table)"), "{line}");
+        assert!(!memory.contains("ipvsadm failed"), "the refused batch is not an error: {:?}", memory.messages());
+        assert_eq!(
+            lvsd.applied().to_rules(),
+            "-A -t 192.0.2.10:80 -s wlc\n-a -t 192.0.2.10:80 -r 10.0.0.1:80 -m -w 5\n\
+             -a -t 192.0.2.10:80 -r 10.0.0.2:80 -m -w 5\n"
+        );
+        lvsd.shutdown().await;
+    }
+    // The refused service was added by the second try, once.
+    let added: Vec<String> =
+        kernel.log().iter().filter(|op| matches!(op, Op::AddService(_))).map(ToString::to_string).collect();
+    assert_eq!(added, ["-A -t 192.0.2.10:80 -s wlc"]);
 }
 
 #[tokio::test]
