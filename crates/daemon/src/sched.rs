@@ -11,8 +11,9 @@
 //! to it with reset on fork, so that the nannies lvsd starts run under the
 //! normal scheduler.
 //!
-//! The policy belongs to a thread: switch before any other thread exists,
-//! and after any fork (reset on fork undoes it in the child).
+//! The policy belongs to a thread, and reset on fork applies to every task
+//! the thread creates, threads included: switch after any fork, and have a
+//! thread that must run at this priority too call [`round_robin`] itself.
 
 use std::io;
 

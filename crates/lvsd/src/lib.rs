@@ -59,10 +59,22 @@ pub struct Cli {
 /// Reads [`runtime::Standby`] commands from `input` on a thread of its own
 /// (the pipe from pulse; blocking reads keep it simple and it is one pipe),
 /// ending with [`runtime::Standby::Orphaned`] at end of input.
-fn read_standby_commands(input: std::fs::File) -> tokio::sync::mpsc::UnboundedReceiver<runtime::Standby> {
+///
+/// The thread wakes first when pulse takes over, so it runs at lvsd's
+/// real-time `priority` too: reset on fork puts every new thread back under
+/// the normal scheduler, and it raises itself again.
+fn read_standby_commands(
+    input: std::fs::File,
+    priority: Option<i32>,
+) -> std::io::Result<tokio::sync::mpsc::UnboundedReceiver<runtime::Standby>> {
     use std::io::BufRead;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    std::thread::spawn(move || {
+    std::thread::Builder::new().name("standby-input".to_owned()).spawn(move || {
+        // Allowed by the same limit as lvsd's own switch; on failure the
+        // thread reads at normal priority.
+        if let Some(priority) = priority {
+            let _ = daemon::sched::round_robin(priority);
+        }
         for line in std::io::BufReader::new(input).lines() {
             let Ok(line) = line else { break };
             if let Some(command) = runtime::Standby::parse(&line)
@@ -72,8 +84,8 @@ fn read_standby_commands(input: std::fs::File) -> tokio::sync::mpsc::UnboundedRe
             }
         }
         let _ = tx.send(runtime::Standby::Orphaned);
-    });
-    rx
+    })?;
+    Ok(rx)
 }
 
 /// The nanny to run: `client_monitor`, or when that is the default path and
@@ -108,17 +120,21 @@ fn serve_status(status: tokio::sync::watch::Receiver<::status::model::DaemonStat
     }
 }
 
-/// Switches lvsd to real-time round robin one step below a real-time pulse
-/// (before any thread exists: the policy is per thread, and the threads
-/// started later inherit it), so that the table is programmed at a
-/// takeover while pulse brings the VIPs up, without waiting for the CPU.
-/// The nannies start under the normal scheduler (reset on fork).
-fn take_realtime(choice: std::io::Result<daemon::sched::Choice>, log: &Logger) {
+/// Switches lvsd's main thread to real-time round robin one step below a
+/// real-time pulse, so that the table is programmed at a takeover while
+/// pulse brings the VIPs up, without waiting for the CPU. The nannies, and
+/// any thread that does not raise itself, start under the normal scheduler
+/// (reset on fork).
+/// Returns the priority taken.
+fn take_realtime(choice: std::io::Result<daemon::sched::Choice>, log: &Logger) -> Option<i32> {
     use daemon::sched::{Choice, round_robin};
     match choice {
         Ok(Choice::Normal) => {}
         Ok(Choice::RoundRobin(priority)) => match round_robin(priority) {
-            Ok(()) => log.debug(format!("real-time round robin priority {priority}, one below pulse's")),
+            Ok(()) => {
+                log.debug(format!("real-time round robin priority {priority}, one below pulse's"));
+                return Some(priority);
+            }
             Err(e) => log.info(format!(
                 "cannot run at real-time priority {priority} below pulse's ({e}); a takeover may wait for the CPU"
             )),
@@ -130,6 +146,7 @@ fn take_realtime(choice: std::io::Result<daemon::sched::Choice>, log: &Logger) {
         )),
         Err(e) => log.debug(format!("cannot read pulse's scheduling policy: {e}")),
     }
+    None
 }
 
 /// Runs lvsd with `cli`; returns the exit status.
@@ -214,7 +231,7 @@ pub fn main(cli: &Cli) -> ExitCode {
     if let Some(Err(e)) = &_pid_file {
         log.info(e.to_string());
     }
-    take_realtime(realtime, &log);
+    let realtime = take_realtime(realtime, &log);
     let settings = runtime::Settings {
         config_path: path.to_path_buf(),
         verbose: cli.verbose,
@@ -263,7 +280,13 @@ pub fn main(cli: &Cli) -> ExitCode {
             if let Ok(ack) = input.try_clone() {
                 lvsd = lvsd.with_standby_ack(Box::new(ack));
             }
-            lvsd = lvsd.with_standby_commands(read_standby_commands(input));
+            match read_standby_commands(input, realtime) {
+                Ok(commands) => lvsd = lvsd.with_standby_commands(commands),
+                Err(e) => {
+                    log.info(format!("--standby: cannot start reading pulse's commands: {e}"));
+                    return runtime::Outcome::NannyDied;
+                }
+            }
         }
         lvsd.start().await;
         lvsd.run(&mut rx).await

@@ -295,7 +295,10 @@ impl<'k> Lvsd<'k> {
         if self.settings.test_start {
             return None;
         }
-        self.kernel.snapshot().map_err(|e| self.log.debug(format!("standby: cannot read the IPVS table: {e}"))).ok()
+        self.kernel
+            .snapshot()
+            .map_err(|e| self.log.debug(format!("standby: cannot read the IPVS table: {e}")))
+            .ok()
     }
 
     /// Back to standby (pulse released this router): the services lvsd

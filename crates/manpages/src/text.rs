@@ -112,7 +112,10 @@ running configuration in force. SIGTERM removes lvsd's services from the table a
 the workers. SIGUSR1 and SIGUSR2 are ignored.
 
 lvsd keeps CAP_NET_ADMIN and drops every other capability as it starts, and sets \
-no_new_privs, so the nannies it runs cannot get more.",
+no_new_privs, so the nannies it runs cannot get more. Started by a pulse that runs at \
+real-time priority, lvsd takes round robin one priority below it, within RLIMIT_RTPRIO \
+(LimitRTPRIO= of pulse.service), so that a takeover does not wait for the CPU; its nannies \
+run under the normal scheduler.",
     sections: &[
         Section {
             heading: "FILES",

@@ -9,9 +9,9 @@
 #   rs1..rs3 in its table), the backup stays inactive;
 # - the unit's hardening reaches the daemons: pulse CapEff = CapBnd =
 #   NET_ADMIN NET_RAW NET_BIND_SERVICE and SCHED_RR 10; lvsd CAP_NET_ADMIN
-#   and SCHED_RR 9 in every thread (it raises itself within the unit's
-#   LimitRTPRIO), nanny nothing and SCHED_OTHER (reset on fork), both
-#   no_new_privs;
+#   and SCHED_RR 9 in its main thread and the thread that reads pulse's
+#   commands (it raises itself within the unit's LimitRTPRIO), nanny nothing
+#   and SCHED_OTHER (reset on fork), both no_new_privs;
 # - `systemctl reload pulse`: SIGHUP (`rereading configuration file`), same pid;
 # - `kill -9` of the main pid, three times 1-4 s apart with a client running:
 #   systemd starts a new pulse each time (Restart=on-failure), the primary is
@@ -210,9 +210,17 @@ assert_eq $PULSE_CAPS "$(field "$PULSE" CapBnd)" "pulse CapBnd"
 expect_sched pulse "$PULSE" SCHED_RR 10
 LVSD=$(pair_lvsd_pid primary)
 expect_caps lvsd "$LVSD" $LVSD_CAPS 1
+# The main thread and the one that reads pulse's word at a takeover
+# (`standby-input`); reset on fork puts any other thread back to normal.
+rt_threads=0
 for task in /proc/"$LVSD"/task/*; do
-    expect_sched "lvsd thread" "${task##*/}" SCHED_RR 9
+    comm=$(cat "$task/comm")
+    case $comm in
+        lvsd | standby-input) expect_sched "lvsd thread $comm" "${task##*/}" SCHED_RR 9; rt_threads=$((rt_threads + 1)) ;;
+        *) info "lvsd thread $comm (tid ${task##*/}): $(chrt -p "${task##*/}" | tr '\n' ';')" ;;
+    esac
 done
+assert_eq 2 "$rt_threads" "lvsd threads named lvsd and standby-input"
 has_nannies() { [[ -n $(pair_procs primary nanny) ]]; }
 wait_until 60 has_nannies
 nannies=$(pair_procs primary nanny)

@@ -214,8 +214,9 @@ async fn a_standby_probes_but_leaves_the_kernel_alone_until_activated() {
         assert!(!lvsd.is_standby());
         let line = memory.messages().into_iter().find(|m| m.starts_with("takeover:")).expect("takeover line");
         assert!(
-            line.starts_with("takeover: IPVS table programmed from known health (1 of 2 real servers up), 2 changes in")
-                && line.ends_with(" ms (planned against the table read in standby)"),
+            line.starts_with(
+                "takeover: IPVS table programmed from known health (1 of 2 real servers up), 2 changes in"
+            ) && line.ends_with(" ms (planned against the table read in standby)"),
             "{line}"
         );
         assert!(memory.contains("starting virtual service www active: 80"));
@@ -247,7 +248,11 @@ async fn a_takeover_whose_table_changed_since_standby_read_it_reads_it_and_conve
         lvsd.activate();
         let line = memory.messages().into_iter().find(|m| m.starts_with("takeover:")).expect("takeover line");
         assert!(line.ends_with(" ms reading the kernel's table)"), "{line}");
-        assert!(!memory.contains("ipvsadm failed"), "the refused batch is not an error: {:?}", memory.messages());
+        assert!(
+            !memory.contains("ipvsadm failed"),
+            "the refused batch is not an error: {:?}",
+            memory.messages()
+        );
         assert_eq!(
             lvsd.applied().to_rules(),
             "-A -t 192.0.2.10:80 -s wlc\n-a -t 192.0.2.10:80 -r 10.0.0.1:80 -m -w 5\n\
