@@ -67,9 +67,9 @@ impl Interfaces {
     /// address is added there while the device is looked up again, the two
     /// requests in flight together: one round trip to the kernel on a
     /// takeover's path instead of two. If the device has another index now
-    /// (it was re-created), the address goes to the new one, and an address
-    /// this call added at the old index (another device's by now) is taken
-    /// back.
+    /// (it was re-created), the address goes to the new one; an address this
+    /// call added at the old index (another device's by now, or the same
+    /// device renamed) is taken back.
     ///
     /// # Errors
     /// [`AddressError::NoSuchLink`] when the base device does not exist, else the kernel's
@@ -85,7 +85,17 @@ impl Interfaces {
             return Ok((index, target));
         };
         let (added, link) = futures::join!(self.add_at(guess, vip), self.vip_link(vip));
-        let (index, target) = link?;
+        let (index, target) = match link {
+            Ok(found) => found,
+            Err(e) => {
+                // No device of that name any more (renamed, removed): take
+                // back what went to its old index.
+                if let Ok(true) = added {
+                    self.delete_at(guess, vip).await?;
+                }
+                return Err(e);
+            }
+        };
         if index == guess {
             added?;
             return Ok((index, target));

@@ -125,9 +125,21 @@ fn a_takeover_adds_at_the_known_index_and_follows_a_recreated_device() {
     assert!(shown(&dummy).contains("10.66.0.1/32"), "{}", shown(&dummy));
     assert!(!shown(&other).contains("10.66.0.1"), "{}", shown(&other));
 
+    // The device renamed: no device of the VIP's name, and nothing left on
+    // the renamed one.
+    let renamed = format!("{dev}r");
+    lab.ip(&lab.router, &["addr", "del", "10.66.0.1/32", "dev", &dummy]);
+    lab.ip(&lab.router, &["link", "set", &dummy, "name", &renamed]);
+    let err = Lab::block_on(&lab.router, || async {
+        let interfaces = Interfaces::connect().unwrap();
+        interfaces.bring_up_vip(&on_dummy, Some(new)).await.unwrap_err()
+    });
+    assert!(matches!(err, AddressError::NoSuchLink(ref n) if *n == dummy), "{err:?}");
+    assert!(!shown(&renamed).contains("10.66.0.1"), "{}", shown(&renamed));
+    lab.ip(&lab.router, &["link", "set", &renamed, "name", &dummy]);
+
     // The old index gone altogether: the add there fails, the VIP still comes up.
     lab.ip(&lab.router, &["link", "del", &other]);
-    lab.ip(&lab.router, &["addr", "del", "10.66.0.1/32", "dev", &dummy]);
     let found = Lab::block_on(&lab.router, || async {
         let interfaces = Interfaces::connect().unwrap();
         interfaces.bring_up_vip(&on_dummy, Some(old)).await.unwrap()
