@@ -85,24 +85,16 @@ impl Interfaces {
             return Ok((index, target));
         };
         let (added, link) = futures::join!(self.add_at(guess, vip), self.vip_link(vip));
-        let (index, target) = match link {
-            Ok(found) => found,
-            Err(e) => {
-                // No device of that name any more (renamed, removed): take
-                // back what went to its old index.
-                if let Ok(true) = added {
-                    self.delete_at(guess, vip).await?;
-                }
-                return Err(e);
-            }
-        };
-        if index == guess {
+        if matches!(&link, Ok((index, _)) if *index == guess) {
             added?;
-            return Ok((index, target));
+            return link;
         }
+        // The old index is another device's now, or no device has the VIP's
+        // name any more (renamed, removed): take back what went there.
         if let Ok(true) = added {
             self.delete_at(guess, vip).await?;
         }
+        let (index, target) = link?;
         self.add_vip_at(index, vip).await?;
         Ok((index, target))
     }
