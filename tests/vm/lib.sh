@@ -88,11 +88,25 @@ lab_spawn() {
 # Addresses: use only documentation ranges (192.0.2.0/24, 198.51.100.0/24,
 # 203.0.113.0/24) or 10.x inside these namespaces; nothing leaves the VM.
 
-# lab_bridge [BRIDGE]: create an up bridge in the VM's root namespace.
+# LAB_SWITCH_NS: the namespace that holds the bridge and the veth ends
+# plugged into it; unset, the VM's root namespace. The native benchmark sets
+# it: a machine's own root namespace may filter bridged traffic (here, one
+# forwarded no unicast UDP between two ports).
+LAB_SWITCH_NS=${LAB_SWITCH_NS:-}
+# lab_ip ARGS...: `ip ARGS` where the bridge is; lab_switch CMD...: CMD there.
+lab_ip() { ip ${LAB_SWITCH_NS:+-n "$LAB_SWITCH_NS"} "$@"; }
+lab_switch() { if [[ -n $LAB_SWITCH_NS ]]; then in_ns "$LAB_SWITCH_NS" "$@"; else "$@"; fi; }
+
+# lab_bridge [BRIDGE]: create an up bridge in the VM's root namespace (or
+# in LAB_SWITCH_NS, created if need be).
 lab_bridge() {
     local br=${1:-lvbr0}
-    ip link add "$br" type bridge
-    ip link set "$br" up
+    if [[ -n $LAB_SWITCH_NS && ! -e /run/netns/$LAB_SWITCH_NS ]]; then
+        ip netns add "$LAB_SWITCH_NS"
+        LAB_NETNS+=("$LAB_SWITCH_NS")
+    fi
+    lab_ip link add "$br" type bridge
+    lab_ip link set "$br" up
     LAB_LINKS+=("$br")
 }
 
@@ -108,9 +122,9 @@ lab_host() {
         LAB_NETNS+=("$ns")
         in_ns "$ns" ip link set lo up
     fi
-    ip link add "$peer" type veth peer name "$ifname" netns "$ns"
+    lab_ip link add "$peer" type veth peer name "$ifname" netns "$ns"
     LAB_LINKS+=("$peer")
-    ip link set "$peer" master "$br" up
+    lab_ip link set "$peer" master "$br" up
     in_ns "$ns" ip addr add "$addr" dev "$ifname"
     in_ns "$ns" ip link set "$ifname" up
 }
@@ -156,7 +170,7 @@ cleanup() {
     local pid ns link
     for pid in "${LAB_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for ns in "${LAB_NETNS[@]}"; do ip netns delete "$ns" 2>/dev/null || true; done
-    for link in "${LAB_LINKS[@]}"; do ip link delete "$link" 2>/dev/null || true; done
+    for link in "${LAB_LINKS[@]}"; do lab_ip link delete "$link" 2>/dev/null || true; done
     LAB_PIDS=() LAB_NETNS=() LAB_LINKS=()
 }
 trap cleanup EXIT

@@ -24,6 +24,8 @@ PAIR_WRAP=()
 # pulse's logging option: -v (the DEBUG lines several scenarios check) by
 # default; "" for the operator's log only, as a production router runs.
 PAIR_VERBOSE=(-v)
+# The lvsd pulse starts (--lvsd=).
+PAIR_LVSD=$LVS_BIN_DIR/lvsd
 
 # pair_lab: the namespaces, real servers and httpds (no pulse yet).
 pair_lab() {
@@ -66,7 +68,7 @@ pair_pulse_start() {
         PAIR_LOG[$router]=${LVS_VM_OUT:-/tmp}/$SCENARIO.$router.log
         echo "---- $(date +%T) pair_pulse_start $router" >>"${PAIR_LOG[$router]}"
         lab_spawn ip netns exec "$router" "${PAIR_WRAP[@]}" "$LVS_BIN_DIR/pulse" -n "${PAIR_VERBOSE[@]}" -c "$PAIR_CF" \
-            --lvsd="$LVS_BIN_DIR/lvsd" >>"${PAIR_LOG[$router]}" 2>&1
+            --lvsd="$PAIR_LVSD" >>"${PAIR_LOG[$router]}" 2>&1
         PAIR_PULSE[$router]=$!
     done
     for router in "$@"; do
@@ -186,8 +188,8 @@ pair_lvsd_pid() {
 # pair_link_cut ROUTER / pair_link_restore ROUTER: pull / plug ROUTER's cable:
 # its veth peer on the bridge goes down, so ROUTER's eth0 loses carrier
 # (NO-CARRIER) while staying administratively up, as with a cut cable.
-pair_link_cut() { ip link set "v${1}0" down; }
-pair_link_restore() { ip link set "v${1}0" up; }
+pair_link_cut() { lab_ip link set "v${1}0" down; }
+pair_link_restore() { lab_ip link set "v${1}0" up; }
 
 # client_outage FROM: sets MEASURED to the longest gap (seconds, one decimal)
 # between the ends of two successive successful client requests, the later

@@ -20,7 +20,11 @@
 # ends of two successive successful requests after the cut. The client also records every ARP
 # frame it receives: the moment the new router's gratuitous ARP for the VIP
 # arrives after the cut is the takeover as the client's network sees it, to
-# the millisecond.
+# the millisecond. The table splits each outage in two: that ARP against the
+# dead interval (the takeover's share), and outage - ARP (mostly the
+# client's: the answers lost in flight at the cut, then the wait for the next
+# request and its trip through the lab; for pulse also whether the backup's
+# lvsd has programmed the table by the time that request arrives).
 # Each row is three cuts (LVS_BENCH_CUTS), each from a fresh start of the
 # pair, reported as the median and every value: one cut under emulation
 # varies by tens of ms.
@@ -35,9 +39,29 @@
 # single-process web server (see LAB_HTTPD_BIN below) so that the lab's own
 # load does not take them out of the table.
 # Nothing is asserted about the figures (TCG); they are reported.
+#
+# LVS_BENCH_NATIVE=1 runs the same rows on this machine's own kernel, in
+# network namespaces, without emulation (as root, outside the VM: `./bench
+# native`), to measure the takeover where a millisecond is a millisecond.
+# That kernel may have no IPVS, so there is no table and no real server:
+# each router answers HTTP on the VIP itself (the same web server), the
+# client is served by whichever router holds the VIP, and pulse starts an
+# lvsd stand-in that takes its word and programs nothing. The native rows
+# measure the heartbeat, the VIP and the ARP, pulse's part and VRRP's; the
+# VM rows add the backup's lvsd programming the table. The client starts a
+# request every LVS_BENCH_INTERVAL_MS (10 in the VM, 1 natively).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../pair.sh"
-need_bin pulse lvsd nanny lvsctl
+NATIVE=${LVS_BENCH_NATIVE:-0}
+if ((NATIVE)); then
+    [[ $(id -u) == 0 ]] || skip "the native rows need root (network namespaces)"
+    : "${LVS_REPO:=$(cd "$(dirname "$0")/../../.." && pwd)}"
+    need_bin pulse lvsctl
+    INTERVAL_MS=${LVS_BENCH_INTERVAL_MS:-1}
+else
+    need_bin pulse lvsd nanny lvsctl
+    INTERVAL_MS=${LVS_BENCH_INTERVAL_MS:-10}
+fi
 command -v keepalived >/dev/null || skip "keepalived not installed"
 OUTAGE_CLIENT=$LVS_BIN_DIR/examples/outage-client
 [[ -x $OUTAGE_CLIENT ]] || fail "no $OUTAGE_CLIENT: build with cargo build --release --examples"
@@ -51,7 +75,15 @@ rows=$work/rows
 # that run the emulated ones. On the share, the few log lines on the
 # takeover's path alone cost pulse and lvsd 10-25 ms, and the client's 100
 # lines a second slowed the whole lab. A router logs to a local syslog.
-share=${LVS_VM_OUT:-/tmp}
+if ((NATIVE)); then
+    share=${LVS_VM_OUT:-$LVS_REPO/target/bench-native}
+    mkdir -p "$share"
+    # pulse's status socket: not the machine's /var/run.
+    export LVS_RUN_DIR=$work/run
+    mkdir -p "$LVS_RUN_DIR"
+else
+    share=${LVS_VM_OUT:-/tmp}
+fi
 out=$work/logs
 mkdir -p "$out"
 LVS_VM_OUT=$out
@@ -65,13 +97,13 @@ PULSE_RT_LIMIT=$(awk -F= '$1 == "LimitRTPRIO" { print $2 }' "$LVS_REPO/systemd/p
 
 # fast_client_start: the open-loop client (crates/pulse/examples/
 # outage-client.rs; lines "START END ok|fail" in $CLIENT_LOG): a new
-# request every 10 ms whatever happened to the earlier ones, each with a
+# request every $INTERVAL_MS ms whatever happened to the earlier ones, each with a
 # 1 s timeout, each in its own thread (a compiled client: Python cannot keep
 # that pace under emulation).
 fast_client_start() {
     CLIENT_LOG=$out/$SCENARIO.$1.client.log
     : >"$CLIENT_LOG"
-    lab_spawn ip netns exec cl "$OUTAGE_CLIENT" "$LVS_VIP:80" "$CLIENT_LOG" 10 1000
+    lab_spawn ip netns exec cl "$OUTAGE_CLIENT" "$LVS_VIP:80" "$CLIENT_LOG" "$INTERVAL_MS" 1000
     CLIENT_PID=$!
     wait_until 60 grep -q ' ok$' "$CLIENT_LOG"
 }
@@ -143,7 +175,7 @@ cut() {
     # rtnetlink (RTM_NEWLINK clearing IFF_UP), which the kernel performs
     # inside the send. Timing `ip link set` from outside would add its exit
     # and the parent's wake-up, tens of ms under emulation.
-    t_cut=$(python3 -c '
+    t_cut=$(lab_switch python3 -c '
 import socket, struct, sys, time
 index = socket.if_nametoindex(sys.argv[1])
 s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)  # NETLINK_ROUTE
@@ -171,7 +203,16 @@ print("%.4f" % cut)' vprimary0)
         "and sent $arps ARP frames for the VIP before it" \
         "($(since "$T_BACKUP_UP") s after it started); a real-time task at the same priority was kept off the" \
         "CPU for more than 100 ms ${stalls% *} times before the cut (longest ${stalls#* } ms)"
-    echo "$key|$name|$deadtime|$ms|$garp|$false_takeovers|$(since "$T_BACKUP_UP")|${stalls% *}|${stalls#* }|$arps" >>"$rows"
+    # Two shares of the outage: the takeover as the client's network sees
+    # it (its gratuitous ARP against the dead interval), and the client's
+    # own (the answers in flight at the cut, then the first request after
+    # the ARP: a new one every 10 ms, each taking its time through the lab).
+    local arp_late client_share
+    arp_late=$(awk -v g="$garp" -v d="$deadtime" 'BEGIN { if (g == "none") print "none"; else printf "%.0f", g - d * 1000 }')
+    client_share=$(awk -v g="$garp" -v m="$ms" 'BEGIN { if (g == "none") print "none"; else printf "%.0f", m - g }')
+    info "MEASURED $name: gratuitous ARP $arp_late ms after the dead interval; the client's share of the outage" \
+        "(outage - ARP) $client_share ms"
+    echo "$key|$name|$deadtime|$ms|$garp|$false_takeovers|$(since "$T_BACKUP_UP")|${stalls% *}|${stalls#* }|$arps|$arp_late|$client_share" >>"$rows"
     kill "$CLIENT_PID" "$ARP_PID" "$STALL_PID" 2>/dev/null || true
 }
 
@@ -274,12 +315,51 @@ C
 gcc -O2 -o "$work/lite-httpd" "$work/lite-httpd.c" || fail "cannot compile the lab's web server"
 LAB_HTTPD_BIN=$work/lite-httpd
 
+if ((NATIVE)); then
+    LAB_SWITCH_NS=lvsw
+    # The native lab: the client and the two routers on one bridge, each
+    # router's web server on port 80 of every address (the VIP included).
+    pair_lab() {
+        local router
+        lab_bridge
+        lab_host cl 192.0.2.10/24
+        for router in "${PAIR_ROUTERS[@]}"; do
+            lab_host "$router" "${PAIR_ADDR[$router]}/24"
+            lab_httpd "$router" 80
+        done
+        info "native lab up: client cl, routers primary ${PAIR_ADDR[primary]} and backup ${PAIR_ADDR[backup]}, each answering on the VIP"
+    }
+    # No table: a router is active when it holds the VIP.
+    lvs_lab_all_up() { true; }
+    pair_table_empty() { true; }
+    # The lvsd stand-in (no IPVS to program): reads pulse's words on the
+    # socket pulse gives it as standard input, answers `standby` as lvsd
+    # does when pulse releases, and runs until pulse closes the socket or
+    # stops it. It carries the mark by which pulse knows an lvsd with a
+    # standby mode, so that pulse keeps it warm on the backup as it does
+    # ours. (An active start gets no socket: then it just waits.)
+    PAIR_LVSD=$work/lvsd-stand-in
+    cat >"$PAIR_LVSD" <<'SH'
+#!/bin/bash
+# A component of:		piranha-rs-bench (lvsd stand-in)
+if [[ $* == *--standby* ]]; then
+    while read -r word; do [[ $word != standby ]] || echo standby >&0; done
+else
+    exec sleep 2147483647
+fi
+SH
+    chmod +x "$PAIR_LVSD"
+fi
+
 # ---- ours ----
 # ours KEEPALIVE DEADTIME CUT: one cut with our pulse (CUT numbers the logs).
 ours() {
     local keepalive=$1 deadtime=$2 logs=pulse-$2.$3
     PAIR_KEEPALIVE=$keepalive PAIR_DEADTIME=$deadtime
     PAIR_WRAP=(prlimit --rtprio="$PULSE_RT_LIMIT" chrt --rr --reset-on-fork "$PULSE_RT_PRIORITY")
+    # Natively the stand-in needs no real-time limit (and raising the hard
+    # limit needs CAP_SYS_RESOURCE, which a container may not grant).
+    ((!NATIVE)) || PAIR_WRAP=("${PAIR_WRAP[@]:2}")
     # The operator's log only, as a production router runs (-v writes two
     # DEBUG lines per heartbeat, to the 9p share here).
     PAIR_VERBOSE=()
@@ -336,7 +416,7 @@ vrrp() {
         state=BACKUP prio=100
         [[ $router == primary ]] && state=MASTER prio=150
         keepalived_conf "$router" "$state" "$prio" "$version" "$advert" >"$work/$router.conf"
-        in_ns "$router" "$LVS_BIN_DIR/lvsctl" apply -c "$cf" >/dev/null
+        ((NATIVE)) || in_ns "$router" "$LVS_BIN_DIR/lvsctl" apply -c "$cf" >/dev/null
         lab_spawn ip netns exec "$router" keepalived -n -l -D --vrrp -f "$work/$router.conf" \
             -p "$work/$router.pid" -r "$work/$router.vrrp.pid" >>"$out/$SCENARIO.keepalived-$router.log" 2>&1
     done
@@ -363,12 +443,17 @@ for ((i = 1; i <= cuts; i++)); do
     [[ $rows_wanted == *" vrrp3-0.1 "* ]] && vrrp 3 0.1 "$i"
 done
 
-echo "Client-observed outage when the active router's cable is cut, kernel $(uname -r) under TCG, $cuts cuts per row"
+if ((NATIVE)); then
+    echo "Client-observed outage when the active router's cable is cut, kernel $(uname -r) natively (network namespaces, no emulation, no IPVS: the routers answer on the VIP), a request every $INTERVAL_MS ms, $cuts cuts per row"
+else
+    echo "Client-observed outage when the active router's cable is cut, kernel $(uname -r) under TCG, a request every $INTERVAL_MS ms, $cuts cuts per row"
+fi
 echo "(pulse at real-time priority $PULSE_RT_PRIORITY as its unit runs it, keepalived with vrrp_rt_priority $PULSE_RT_PRIORITY)"
-echo "| setting | dead interval (s) | client outage (ms): median (each cut) | outage - dead interval (ms), median | cut -> new router's gratuitous ARP at the client (ms): median (each cut) | false takeovers by the backup before the cuts (its ARP frames for the VIP before the cuts) | real-time stalls > 100 ms before the cuts (longest) |"
-echo "|---|---|---|---|---|---|---|"
+echo "| setting | dead interval (s) | client outage (ms): median (each cut) | outage - dead interval (ms), median | cut -> new router's gratuitous ARP at the client (ms): median (each cut) | ARP - dead interval (ms): median (each cut) | outage - ARP, the client's share (ms): median (each cut) | false takeovers by the backup before the cuts (its ARP frames for the VIP before the cuts) | real-time stalls > 100 ms before the cuts (longest) |"
+echo "|---|---|---|---|---|---|---|---|---|"
 # One table line per setting, in the order of the rows; `summary KEY FIELD`
-# prints the median of FIELD (4 outage, 5 gratuitous ARP) over KEY's cuts.
+# prints the median of FIELD (4 outage, 5 gratuitous ARP, 11 ARP - dead
+# interval, 12 outage - ARP) over KEY's cuts.
 summary() {
     awk -F'|' -v key="$1" -v f="$2" '$1 == key && $f != "none" { v[++n] = $f } END {
         if (!n) { print "none"; exit }
@@ -382,6 +467,8 @@ for key in $(awk -F'|' '!seen[$1]++ { print $1 }' "$rows"); do
     ms=$(summary "$key" 4)
     echo "| $name | $dead | $ms ($(each "$key" 4)) | $(awk -v m="$ms" -v d="$dead" 'BEGIN { printf "%.0f", m - d * 1000 }') |" \
         "$(summary "$key" 5) ($(each "$key" 5)) |" \
+        "$(summary "$key" 11) ($(each "$key" 11)) |" \
+        "$(summary "$key" 12) ($(each "$key" 12)) |" \
         "$(awk -F'|' -v key="$key" '$1 == key { n += $6; s += $7; a += $10 } END { printf "%d in %.0f s (%d)", n, s, a }' "$rows") |" \
         "$(awk -F'|' -v key="$key" '$1 == key { n += $8; if ($9 > m) m = $9 } END { printf "%d (%d ms)", n, m }' "$rows") |"
 done
