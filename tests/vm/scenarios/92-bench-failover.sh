@@ -417,6 +417,10 @@ vrrp() {
         [[ $router == primary ]] && state=MASTER prio=150
         keepalived_conf "$router" "$state" "$prio" "$version" "$advert" >"$work/$router.conf"
         ((NATIVE)) || in_ns "$router" "$LVS_BIN_DIR/lvsctl" apply -c "$cf" >/dev/null
+        # The last cut's keepalived was killed (reset): its pid files stay,
+        # and a pid of theirs taken since by another process reads as
+        # "daemon is already running" (seen natively, where pids turn over fast).
+        rm -f "$work/$router.pid" "$work/$router.vrrp.pid"
         lab_spawn ip netns exec "$router" keepalived -n -l -D --vrrp -f "$work/$router.conf" \
             -p "$work/$router.pid" -r "$work/$router.vrrp.pid" >>"$out/$SCENARIO.keepalived-$router.log" 2>&1
     done
