@@ -90,6 +90,15 @@ main() {
         record STALLED "$what" "$secs"
     }
 
+    # clean_up AFTER: reset_state, given 120 s; when it is not done by then,
+    # a stall report for the clean-up after scenario AFTER, and false.
+    clean_up() {
+        reset_state &
+        finished_within 120 $! && return 0
+        stall_report "cleanup-after-$1" 120
+        return 1
+    }
+
     previous=boot
     while IFS= read -r path; do
         [[ -n $path ]] || continue
@@ -97,11 +106,7 @@ main() {
         log=$out/$name.log
         limit=$(sed -n 's/^# *vm-timeout: *\([0-9][0-9]*\).*/\1/p' "$path" | head -n1)
         limit=${limit:-$LVS_VM_SCENARIO_TIMEOUT}
-        reset_state &
-        if ! finished_within 120 $!; then
-            stall_report "cleanup-after-$previous" 120
-            return 0
-        fi
+        clean_up "$previous" || return 0
         echo "== $name (timeout $limit s, kernel $(uname -r), started $(date +%T))" >"$log"
         record START "$name" "$limit"
         start=$(date +%s)
@@ -131,8 +136,7 @@ main() {
         fi
         previous=$name
     done <"$out/plan"
-    reset_state &
-    finished_within 120 $! || { stall_report "cleanup-after-$previous" 120; return 0; }
+    clean_up "$previous" || return 0
 
     record DONE - 0
 }

@@ -206,7 +206,8 @@ print("%.4f" % cut)' vprimary0)
     # Two shares of the outage: the takeover as the client's network sees
     # it (its gratuitous ARP against the dead interval), and the client's
     # own (the answers in flight at the cut, then the first request after
-    # the ARP: a new one every 10 ms, each taking its time through the lab).
+    # the ARP: a new one every $INTERVAL_MS ms, each taking its time through
+    # the lab).
     local arp_late client_share
     arp_late=$(awk -v g="$garp" -v d="$deadtime" 'BEGIN { if (g == "none") print "none"; else printf "%.0f", g - d * 1000 }')
     client_share=$(awk -v g="$garp" -v m="$ms" 'BEGIN { if (g == "none") print "none"; else printf "%.0f", m - g }')
@@ -447,11 +448,9 @@ for ((i = 1; i <= cuts; i++)); do
     [[ $rows_wanted == *" vrrp3-0.1 "* ]] && vrrp 3 0.1 "$i"
 done
 
-if ((NATIVE)); then
-    echo "Client-observed outage when the active router's cable is cut, kernel $(uname -r) natively (network namespaces, no emulation, no IPVS: the routers answer on the VIP), a request every $INTERVAL_MS ms, $cuts cuts per row"
-else
-    echo "Client-observed outage when the active router's cable is cut, kernel $(uname -r) under TCG, a request every $INTERVAL_MS ms, $cuts cuts per row"
-fi
+venue="under TCG"
+((!NATIVE)) || venue="natively (network namespaces, no emulation, no IPVS: the routers answer on the VIP)"
+echo "Client-observed outage when the active router's cable is cut, kernel $(uname -r) $venue, a request every $INTERVAL_MS ms, $cuts cuts per row"
 echo "(pulse at real-time priority $PULSE_RT_PRIORITY as its unit runs it, keepalived with vrrp_rt_priority $PULSE_RT_PRIORITY)"
 echo "| setting | dead interval (s) | client outage (ms): median (each cut) | outage - dead interval (ms), median | cut -> new router's gratuitous ARP at the client (ms): median (each cut) | ARP - dead interval (ms): median (each cut) | outage - ARP, the client's share (ms): median (each cut) | false takeovers by the backup before the cuts (its ARP frames for the VIP before the cuts) | real-time stalls > 100 ms before the cuts (longest) |"
 echo "|---|---|---|---|---|---|---|---|---|"
